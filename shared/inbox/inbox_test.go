@@ -1,0 +1,87 @@
+package inbox
+
+import (
+	"sort"
+	"testing"
+	"time"
+)
+
+func TestPlace(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	window := DefaultReopenWindow
+	tests := []struct {
+		name   string
+		latest *Latest
+		want   Placement
+	}{
+		{"no conversation yet", nil, Open},
+		{"empty pointer", &Latest{}, Open},
+		{"open conversation", &Latest{ConversationID: "c", Status: StatusOpen}, Join},
+		{"pending conversation", &Latest{ConversationID: "c", Status: StatusPending}, Join},
+		{"snoozed conversation wakes up", &Latest{ConversationID: "c", Status: StatusSnoozed}, Join},
+		{"resolved an hour ago", &Latest{ConversationID: "c", Status: StatusResolved, ResolvedAt: now.Add(-time.Hour)}, Reopen},
+		{"resolved exactly at the window", &Latest{ConversationID: "c", Status: StatusResolved, ResolvedAt: now.Add(-window)}, Reopen},
+		{"resolved just past the window", &Latest{ConversationID: "c", Status: StatusResolved, ResolvedAt: now.Add(-window - time.Second)}, Open},
+	}
+	for _, tt := range tests {
+		if got := Place(tt.latest, now, window); got != tt.want {
+			t.Errorf("%s: Place(%+v) = %v; want %v", tt.name, tt.latest, got, tt.want)
+		}
+	}
+}
+
+func TestPlaceHonoursConfiguredWindow(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	latest := &Latest{ConversationID: "c", Status: StatusResolved, ResolvedAt: now.Add(-2 * time.Hour)}
+	if got := Place(latest, now, time.Hour); got != Open {
+		t.Errorf("Place with a 1h window, resolved 2h ago = %v; want open", got)
+	}
+	if got := Place(latest, now, 3*time.Hour); got != Reopen {
+		t.Errorf("Place with a 3h window, resolved 2h ago = %v; want reopen", got)
+	}
+}
+
+func TestNewIDSortsByTimeAndCreationOrder(t *testing.T) {
+	base := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := 0; i < 1000; i++ {
+		// Several ids per millisecond, and one step back in time, which a
+		// clock adjustment can cause: order must still follow creation.
+		at := base.Add(time.Duration(i/10) * time.Millisecond)
+		if i == 500 {
+			at = base
+		}
+		ids = append(ids, NewID(at))
+	}
+	if !sort.StringsAreSorted(ids) {
+		t.Fatal("ids made in sequence do not sort in sequence")
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if len(id) != IDLen {
+			t.Fatalf("len(%q) = %d; want %d", id, len(id), IDLen)
+		}
+		if seen[id] {
+			t.Fatalf("id %q made twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestVisibleToCustomer(t *testing.T) {
+	tests := []struct {
+		msg  Message
+		want bool
+	}{
+		{Message{Direction: DirectionIn, Kind: KindPublic}, true},
+		{Message{Direction: DirectionOut, Kind: KindPublic, Delivery: DeliveryQueued}, false},
+		{Message{Direction: DirectionOut, Kind: KindPublic, Delivery: DeliverySent}, true},
+		{Message{Direction: DirectionOut, Kind: KindPublic, Delivery: DeliveryFailed}, false},
+		{Message{Direction: DirectionOut, Kind: KindNote, Delivery: DeliverySent}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.msg.VisibleToCustomer(); got != tt.want {
+			t.Errorf("%+v.VisibleToCustomer() = %v; want %v", tt.msg, got, tt.want)
+		}
+	}
+}

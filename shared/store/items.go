@@ -1,0 +1,211 @@
+package store
+
+import (
+	"time"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
+
+// Key shapes. Only this package builds them; see docs/data-model.md.
+const (
+	skCustomer = "CUSTOMER"
+	skIdentity = "IDENTITY"
+	skConv     = "CONV"
+	skDedupe   = "DEDUPE"
+	skThread   = "THREAD"
+	msgPrefix  = "MSG#"
+	// openPartition is the one GSI2 partition of open conversations. One
+	// partition takes about 1,000 writes a second; shard it per inbox (and
+	// by a hash suffix) before an inbox comes near that.
+	openPartition = "OPEN"
+)
+
+func customerPK(id string) string                  { return "CUST#" + id }
+func identityPK(ch inbox.Channel, a string) string { return "IDENT#" + string(ch) + "#" + a }
+func convPK(id string) string                      { return "CONV#" + id }
+func msgSK(id string) string                       { return msgPrefix + id }
+func dedupePK(key string) string                   { return "DEDUPE#" + key }
+func threadPK(channel, ts string) string           { return "SLACK#" + channel + "#" + ts }
+func openSK(lastActivity time.Time, id string) string {
+	return formatTime(lastActivity) + "#" + id
+}
+
+// timeLayout has a fixed width so times in sort keys order as strings.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+type customerItem struct {
+	PK        string
+	SK        string
+	Type      string `dynamodbav:"type"`
+	ID        string `dynamodbav:"id"`
+	Name      string `dynamodbav:"name,omitempty"`
+	Email     string `dynamodbav:"email,omitempty"`
+	CreatedAt string `dynamodbav:"createdAt"`
+}
+
+// identityItem maps a channel address to its customer and mirrors the state
+// of the identity's newest conversation, so placing a follow-up message
+// needs this one read.
+type identityItem struct {
+	PK                     string
+	SK                     string
+	Type                   string `dynamodbav:"type"`
+	Channel                string `dynamodbav:"channel"`
+	Address                string `dynamodbav:"address"`
+	CustomerID             string `dynamodbav:"customerId"`
+	Verified               bool   `dynamodbav:"verified,omitempty"`
+	ConversationID         string `dynamodbav:"conversationId,omitempty"`
+	ConversationStatus     string `dynamodbav:"conversationStatus,omitempty"`
+	ConversationResolvedAt string `dynamodbav:"conversationResolvedAt,omitempty"`
+}
+
+type conversationItem struct {
+	PK               string
+	SK               string
+	Type             string `dynamodbav:"type"`
+	GSI1PK           string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK           string `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK           string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK           string `dynamodbav:"GSI2SK,omitempty"`
+	ID               string `dynamodbav:"id"`
+	CustomerID       string `dynamodbav:"customerId"`
+	CustomerName     string `dynamodbav:"customerName,omitempty"`
+	Channel          string `dynamodbav:"channel"`
+	Address          string `dynamodbav:"address"`
+	Status           string `dynamodbav:"status"`
+	OpenedAt         string `dynamodbav:"openedAt"`
+	LastActivityAt   string `dynamodbav:"lastActivityAt"`
+	ResolvedAt       string `dynamodbav:"resolvedAt,omitempty"`
+	FirstResponseAt  string `dynamodbav:"firstResponseAt,omitempty"`
+	ReopenCount      int    `dynamodbav:"reopenCount,omitempty"`
+	MessageCount     int    `dynamodbav:"messageCount,omitempty"`
+	SlackChannel     string `dynamodbav:"slackChannel,omitempty"`
+	SlackThreadTS    string `dynamodbav:"slackThreadTs,omitempty"`
+	FirstMessageText string `dynamodbav:"firstMessageText,omitempty"`
+}
+
+type messageItem struct {
+	PK             string
+	SK             string
+	Type           string `dynamodbav:"type"`
+	ID             string `dynamodbav:"id"`
+	ConversationID string `dynamodbav:"conversationId"`
+	Direction      string `dynamodbav:"direction"`
+	Author         string `dynamodbav:"author"`
+	Kind           string `dynamodbav:"kind"`
+	Text           string `dynamodbav:"text"`
+	AuthorName     string `dynamodbav:"authorName,omitempty"`
+	AgentID        string `dynamodbav:"agentId,omitempty"`
+	CreatedAt      string `dynamodbav:"createdAt"`
+	ExternalID     string `dynamodbav:"externalId,omitempty"`
+	Delivery       string `dynamodbav:"delivery,omitempty"`
+	DeliveryError  string `dynamodbav:"deliveryError,omitempty"`
+	SlackTS        string `dynamodbav:"slackTs,omitempty"`
+}
+
+type dedupeItem struct {
+	PK             string
+	SK             string
+	Type           string `dynamodbav:"type"`
+	ConversationID string `dynamodbav:"conversationId"`
+	MessageID      string `dynamodbav:"messageId"`
+	ExpiresAt      int64  `dynamodbav:"expiresAt"`
+}
+
+type threadItem struct {
+	PK             string
+	SK             string
+	Type           string `dynamodbav:"type"`
+	ConversationID string `dynamodbav:"conversationId"`
+}
+
+func newConversationItem(c inbox.Conversation) conversationItem {
+	it := conversationItem{
+		PK: convPK(c.ID), SK: skConv, Type: "conversation",
+		GSI1PK: customerPK(c.CustomerID), GSI1SK: convPK(c.ID),
+		ID: c.ID, CustomerID: c.CustomerID, CustomerName: c.CustomerName,
+		Channel: string(c.Channel), Address: c.Address, Status: string(c.Status),
+		OpenedAt: formatTime(c.OpenedAt), LastActivityAt: formatTime(c.LastActivityAt),
+		ResolvedAt: formatTime(c.ResolvedAt), FirstResponseAt: formatTime(c.FirstResponseAt),
+		ReopenCount: c.ReopenCount, SlackChannel: c.SlackChannel, SlackThreadTS: c.SlackThreadTS,
+		FirstMessageText: c.FirstMessageText,
+	}
+	if c.Status != inbox.StatusResolved {
+		it.GSI2PK, it.GSI2SK = openPartition, openSK(c.LastActivityAt, c.ID)
+	}
+	return it
+}
+
+func (it conversationItem) conversation() inbox.Conversation {
+	return inbox.Conversation{
+		ID: it.ID, CustomerID: it.CustomerID, CustomerName: it.CustomerName,
+		Channel: inbox.Channel(it.Channel), Address: it.Address, Status: inbox.Status(it.Status),
+		OpenedAt: parseTime(it.OpenedAt), LastActivityAt: parseTime(it.LastActivityAt),
+		ResolvedAt: parseTime(it.ResolvedAt), FirstResponseAt: parseTime(it.FirstResponseAt),
+		ReopenCount: it.ReopenCount, SlackChannel: it.SlackChannel, SlackThreadTS: it.SlackThreadTS,
+		FirstMessageText: it.FirstMessageText,
+	}
+}
+
+func newMessageItem(m inbox.Message) messageItem {
+	return messageItem{
+		PK: convPK(m.ConversationID), SK: msgSK(m.ID), Type: "message",
+		ID: m.ID, ConversationID: m.ConversationID, Direction: string(m.Direction),
+		Author: string(m.Author), Kind: string(m.Kind), Text: m.Text, AuthorName: m.AuthorName,
+		AgentID: m.AgentID, CreatedAt: formatTime(m.CreatedAt), ExternalID: m.ExternalID,
+		Delivery: string(m.Delivery), DeliveryError: m.DeliveryError, SlackTS: m.SlackTS,
+	}
+}
+
+func (it messageItem) message() inbox.Message {
+	return inbox.Message{
+		ID: it.ID, ConversationID: it.ConversationID, Direction: inbox.Direction(it.Direction),
+		Author: inbox.Author(it.Author), Kind: inbox.Kind(it.Kind), Text: it.Text,
+		AuthorName: it.AuthorName, AgentID: it.AgentID, CreatedAt: parseTime(it.CreatedAt),
+		ExternalID: it.ExternalID, Delivery: inbox.Delivery(it.Delivery),
+		DeliveryError: it.DeliveryError, SlackTS: it.SlackTS,
+	}
+}
+
+func newIdentityItem(id inbox.Identity, latest *inbox.Latest) identityItem {
+	it := identityItem{
+		PK: identityPK(id.Channel, id.Address), SK: skIdentity, Type: "identity",
+		Channel: string(id.Channel), Address: id.Address, CustomerID: id.CustomerID, Verified: id.Verified,
+	}
+	if latest != nil {
+		it.ConversationID = latest.ConversationID
+		it.ConversationStatus = string(latest.Status)
+		it.ConversationResolvedAt = formatTime(latest.ResolvedAt)
+	}
+	return it
+}
+
+func (it identityItem) identity() (inbox.Identity, *inbox.Latest) {
+	id := inbox.Identity{Channel: inbox.Channel(it.Channel), Address: it.Address, CustomerID: it.CustomerID, Verified: it.Verified}
+	if it.ConversationID == "" {
+		return id, nil
+	}
+	return id, &inbox.Latest{
+		ConversationID: it.ConversationID,
+		Status:         inbox.Status(it.ConversationStatus),
+		ResolvedAt:     parseTime(it.ConversationResolvedAt),
+	}
+}

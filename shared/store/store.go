@@ -1,0 +1,183 @@
+// Package store keeps Switchboard's data in one DynamoDB table. It is the
+// only package that knows key shapes; it translates DynamoDB's conditional
+// failures into inbox.ErrDuplicate, inbox.ErrConflict and inbox.ErrNotFound.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
+
+// DB is the part of the DynamoDB API the store uses.
+type DB interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// DedupeTTL is how long a provider's message id is remembered. Providers
+// retry for hours (Meta) to days (email), so it is far longer than
+// TransactWriteItems' own ten-minute ClientRequestToken.
+const DedupeTTL = 14 * 24 * time.Hour
+
+// Store reads and writes the Switchboard table.
+type Store struct {
+	db    DB
+	table string
+	// OnCapacity, when set, receives the write capacity DynamoDB reports
+	// for each write; benchmarks use it to price an inbound message.
+	OnCapacity func(operation string, units float64)
+}
+
+// New returns a Store on the named table.
+func New(db DB, table string) *Store {
+	return &Store{db: db, table: table}
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: pk},
+		"SK": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func (s *Store) observe(op string, cc []types.ConsumedCapacity) {
+	if s.OnCapacity == nil {
+		return
+	}
+	for _, c := range cc {
+		s.OnCapacity(op, aws.ToFloat64(c.CapacityUnits))
+	}
+}
+
+func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
+	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            key(pk, sk),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return err
+	}
+	if res.Item == nil {
+		return inbox.ErrNotFound
+	}
+	return attributevalue.UnmarshalMap(res.Item, out)
+}
+
+func (s *Store) transact(ctx context.Context, op string, items []types.TransactWriteItem) error {
+	res, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:          items,
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return err
+	}
+	s.observe(op, res.ConsumedCapacity)
+	return nil
+}
+
+// cancelled tells which items of a cancelled transaction failed their
+// condition; ok is false when err is not a cancellation.
+func cancelled(err error) (failed []bool, ok bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	failed = make([]bool, len(tce.CancellationReasons))
+	for i, r := range tce.CancellationReasons {
+		code := aws.ToString(r.Code)
+		failed[i] = code != "" && code != "None"
+	}
+	return failed, true
+}
+
+func (s *Store) put(v any, cond string, values map[string]types.AttributeValue) (types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	p := &types.Put{TableName: &s.table, Item: av}
+	if cond != "" {
+		p.ConditionExpression = &cond
+		p.ExpressionAttributeValues = values
+	}
+	return types.TransactWriteItem{Put: p}, nil
+}
+
+func (s *Store) dedupePut(key string, m inbox.Message, now time.Time) (types.TransactWriteItem, error) {
+	return s.put(dedupeItem{
+		PK: dedupePK(key), SK: skDedupe, Type: "dedupe",
+		ConversationID: m.ConversationID, MessageID: m.ID,
+		ExpiresAt: now.Add(DedupeTTL).Unix(),
+	},
+		// TTL deletes up to two days late and DynamoDB Local never deletes,
+		// so an expired record must not block a new message by itself.
+		"attribute_not_exists(PK) OR expiresAt < :now",
+		map[string]types.AttributeValue{":now": num(now.Unix())})
+}
+
+// Deduped returns the conversation and message ids stored the first time
+// the dedupe key was seen.
+func (s *Store) Deduped(ctx context.Context, dedupeKey string) (conversationID, messageID string, err error) {
+	var it dedupeItem
+	if err := s.get(ctx, dedupePK(dedupeKey), skDedupe, &it); err != nil {
+		return "", "", fmt.Errorf("get dedupe record %s: %w", dedupeKey, err)
+	}
+	return it.ConversationID, it.MessageID, nil
+}
+
+// Identity returns the identity of a channel address and the state of its
+// newest conversation (nil when it has none), or inbox.ErrNotFound.
+func (s *Store) Identity(ctx context.Context, ch inbox.Channel, address string) (inbox.Identity, *inbox.Latest, error) {
+	var it identityItem
+	if err := s.get(ctx, identityPK(ch, address), skIdentity, &it); err != nil {
+		return inbox.Identity{}, nil, fmt.Errorf("get identity %s %s: %w", ch, address, err)
+	}
+	id, latest := it.identity()
+	return id, latest, nil
+}
+
+// Customer returns one customer.
+func (s *Store) Customer(ctx context.Context, id string) (inbox.Customer, error) {
+	var it customerItem
+	if err := s.get(ctx, customerPK(id), skCustomer, &it); err != nil {
+		return inbox.Customer{}, fmt.Errorf("get customer %s: %w", id, err)
+	}
+	return inbox.Customer{ID: it.ID, Name: it.Name, Email: it.Email, CreatedAt: parseTime(it.CreatedAt)}, nil
+}
+
+// Conversation returns a conversation without its messages.
+func (s *Store) Conversation(ctx context.Context, id string) (inbox.Conversation, error) {
+	var it conversationItem
+	if err := s.get(ctx, convPK(id), skConv, &it); err != nil {
+		return inbox.Conversation{}, fmt.Errorf("get conversation %s: %w", id, err)
+	}
+	return it.conversation(), nil
+}
+
+// Message returns one message of a conversation.
+func (s *Store) Message(ctx context.Context, conversationID, messageID string) (inbox.Message, error) {
+	var it messageItem
+	if err := s.get(ctx, convPK(conversationID), msgSK(messageID), &it); err != nil {
+		return inbox.Message{}, fmt.Errorf("get message %s of conversation %s: %w", messageID, conversationID, err)
+	}
+	return it.message(), nil
+}

@@ -1,0 +1,298 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
+
+// Inbound is everything one inbound message writes, decided by the caller
+// from what Identity returned.
+type Inbound struct {
+	Placement inbox.Placement
+	// Identity is the address the message came from. IdentityIsNew says it
+	// has no item yet.
+	Identity      inbox.Identity
+	IdentityIsNew bool
+	// Latest is the identity's newest conversation as read before
+	// deciding; the write fails with inbox.ErrConflict if it has changed.
+	Latest *inbox.Latest
+	// NewCustomer is set when the message creates its customer.
+	NewCustomer *inbox.Customer
+	// LinkedIdentities are further verified addresses of the customer to
+	// create, such as a chat visitor's verified email.
+	LinkedIdentities []inbox.Identity
+	// Conversation is the new conversation for Open; for Join and Reopen
+	// only its ID is used.
+	Conversation inbox.Conversation
+	Message      inbox.Message
+	DedupeKey    string
+}
+
+// SaveInbound writes an inbound message, its conversation change, any new
+// customer and identities, and the dedupe record in one transaction. It
+// returns inbox.ErrDuplicate when the dedupe key was seen before, and
+// inbox.ErrConflict when the identity's conversations changed since they
+// were read (read again, decide again, retry).
+func (s *Store) SaveInbound(ctx context.Context, in Inbound) error {
+	items, err := s.inboundItems(in)
+	if err != nil {
+		return fmt.Errorf("build inbound write for message %s: %w", in.Message.ID, err)
+	}
+	err = s.transact(ctx, "SaveInbound", items)
+	if failed, ok := cancelled(err); ok {
+		// Item 0 is the dedupe record: a duplicate wins over a conflict,
+		// because retrying a duplicate would only find it again.
+		if len(failed) > 0 && failed[0] {
+			return fmt.Errorf("save inbound message %s: %w", in.DedupeKey, inbox.ErrDuplicate)
+		}
+		return fmt.Errorf("save inbound message %s: %w", in.DedupeKey, inbox.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("save inbound message %s in conversation %s: %w", in.Message.ID, in.Message.ConversationID, err)
+	}
+	return nil
+}
+
+func (s *Store) inboundItems(in Inbound) ([]types.TransactWriteItem, error) {
+	now := in.Message.CreatedAt
+	m := in.Message
+	dedupe, err := s.dedupePut(in.DedupeKey, m, now)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := s.put(newMessageItem(m), "attribute_not_exists(PK)", nil)
+	if err != nil {
+		return nil, err
+	}
+	items := []types.TransactWriteItem{dedupe, msg}
+
+	convID := m.ConversationID
+	switch in.Placement {
+	case inbox.Open:
+		conv, err := s.put(newConversationItem(in.Conversation), "attribute_not_exists(PK)", nil)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, conv)
+	case inbox.Join:
+		items = append(items, s.update(convPK(convID), skConv,
+			"SET lastActivityAt = :t, GSI2SK = :open ADD messageCount :one",
+			"#status = :expected",
+			map[string]string{"#status": "status"},
+			map[string]types.AttributeValue{
+				":t": str(formatTime(now)), ":open": str(openSK(now, convID)), ":one": num(1),
+				":expected": str(string(in.Latest.Status)),
+			}))
+	case inbox.Reopen:
+		items = append(items, s.update(convPK(convID), skConv,
+			"SET #status = :open, lastActivityAt = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
+			"#status = :resolved AND resolvedAt = :resolvedAt",
+			map[string]string{"#status": "status"},
+			map[string]types.AttributeValue{
+				":open": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
+				":t": str(formatTime(now)), ":openPK": str(openPartition), ":openSK": str(openSK(now, convID)),
+				":one": num(1), ":resolvedAt": str(formatTime(in.Latest.ResolvedAt)),
+			}))
+	}
+
+	if in.IdentityIsNew {
+		latest := &inbox.Latest{ConversationID: convID, Status: inbox.StatusOpen}
+		ident, err := s.put(newIdentityItem(in.Identity, latest), "attribute_not_exists(PK)", nil)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, ident)
+	} else if in.Placement != inbox.Join {
+		// The identity mirrors its newest conversation's state; the
+		// condition makes two racing writers of a new conversation conflict.
+		cond := "conversationId = :previous"
+		values := map[string]types.AttributeValue{
+			":id": str(convID), ":open": str(string(inbox.StatusOpen)),
+		}
+		if in.Latest == nil {
+			cond = "attribute_exists(PK) AND attribute_not_exists(conversationId)"
+		} else {
+			values[":previous"] = str(in.Latest.ConversationID)
+		}
+		items = append(items, s.update(identityPK(in.Identity.Channel, in.Identity.Address), skIdentity,
+			"SET conversationId = :id, conversationStatus = :open REMOVE conversationResolvedAt",
+			cond, nil, values))
+	}
+
+	if in.NewCustomer != nil {
+		c := in.NewCustomer
+		cust, err := s.put(customerItem{
+			PK: customerPK(c.ID), SK: skCustomer, Type: "customer",
+			ID: c.ID, Name: c.Name, Email: c.Email, CreatedAt: formatTime(c.CreatedAt),
+		}, "attribute_not_exists(PK)", nil)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, cust)
+	}
+	for _, linked := range in.LinkedIdentities {
+		ident, err := s.put(newIdentityItem(linked, nil), "attribute_not_exists(PK)", nil)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, ident)
+	}
+	return items, nil
+}
+
+func (s *Store) update(pk, sk, expr, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
+	u := &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(pk, sk),
+		UpdateExpression:          aws.String(expr),
+		ExpressionAttributeValues: values,
+	}
+	if len(names) > 0 {
+		u.ExpressionAttributeNames = names
+	}
+	if cond != "" {
+		u.ConditionExpression = aws.String(cond)
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// SaveOutbound writes an agent's message in its conversation together with
+// its dedupe record (the Slack event id), and marks the conversation's
+// first response. It returns inbox.ErrDuplicate for a seen dedupe key and
+// inbox.ErrNotFound when the conversation does not exist.
+func (s *Store) SaveOutbound(ctx context.Context, m inbox.Message, dedupeKey string) error {
+	dedupe, err := s.dedupePut(dedupeKey, m, m.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("build dedupe record %s: %w", dedupeKey, err)
+	}
+	msg, err := s.put(newMessageItem(m), "attribute_not_exists(PK)", nil)
+	if err != nil {
+		return fmt.Errorf("build message %s: %w", m.ID, err)
+	}
+	expr := "SET lastActivityAt = :t"
+	if m.Kind == inbox.KindPublic && m.Author == inbox.AuthorAgent {
+		expr += ", firstResponseAt = if_not_exists(firstResponseAt, :t)"
+	}
+	conv := s.update(convPK(m.ConversationID), skConv, expr, "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":t": str(formatTime(m.CreatedAt))})
+
+	err = s.transact(ctx, "SaveOutbound", []types.TransactWriteItem{dedupe, msg, conv})
+	if failed, ok := cancelled(err); ok {
+		switch {
+		case len(failed) > 0 && failed[0]:
+			return fmt.Errorf("save outbound message %s: %w", dedupeKey, inbox.ErrDuplicate)
+		case len(failed) > 2 && failed[2]:
+			return fmt.Errorf("save outbound message in conversation %s: %w", m.ConversationID, inbox.ErrNotFound)
+		}
+		return fmt.Errorf("save outbound message %s: %w", m.ID, inbox.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("save outbound message %s in conversation %s: %w", m.ID, m.ConversationID, err)
+	}
+	return nil
+}
+
+// SetDelivery records the delivery state of an outbound message.
+func (s *Store) SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error {
+	expr := "SET delivery = :d"
+	values := map[string]types.AttributeValue{":d": str(string(d))}
+	if externalID != "" {
+		expr += ", externalId = :x"
+		values[":x"] = str(externalID)
+	}
+	if reason != "" {
+		expr += ", deliveryError = :r"
+		values[":r"] = str(reason)
+	} else {
+		expr += " REMOVE deliveryError"
+	}
+	return s.updateOne(ctx, "SetDelivery", convPK(conversationID), msgSK(messageID), expr, values,
+		fmt.Sprintf("set delivery of message %s in conversation %s to %s", messageID, conversationID, d))
+}
+
+// SetMessageSlackTS records where a message was posted in its Slack thread.
+func (s *Store) SetMessageSlackTS(ctx context.Context, conversationID, messageID, ts string) error {
+	return s.updateOne(ctx, "SetMessageSlackTS", convPK(conversationID), msgSK(messageID), "SET slackTs = :ts",
+		map[string]types.AttributeValue{":ts": str(ts)},
+		fmt.Sprintf("set slack ts of message %s in conversation %s", messageID, conversationID))
+}
+
+func (s *Store) updateOne(ctx context.Context, op, pk, sk, expr string, values map[string]types.AttributeValue, what string) error {
+	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(pk, sk),
+		UpdateExpression:          &expr,
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: values,
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if res.ConsumedCapacity != nil {
+		s.observe(op, []types.ConsumedCapacity{*res.ConsumedCapacity})
+	}
+	return nil
+}
+
+// SetThread records the Slack thread of a conversation, once: a second
+// thread for the same conversation fails with inbox.ErrConflict.
+func (s *Store) SetThread(ctx context.Context, conversationID, channel, ts string) error {
+	mapping, err := s.put(threadItem{PK: threadPK(channel, ts), SK: skThread, Type: "thread", ConversationID: conversationID}, "", nil)
+	if err != nil {
+		return fmt.Errorf("build thread mapping %s: %w", ts, err)
+	}
+	conv := s.update(convPK(conversationID), skConv, "SET slackChannel = :c, slackThreadTs = :ts",
+		"attribute_exists(PK) AND attribute_not_exists(slackThreadTs)", nil,
+		map[string]types.AttributeValue{":c": str(channel), ":ts": str(ts)})
+	err = s.transact(ctx, "SetThread", []types.TransactWriteItem{conv, mapping})
+	if _, ok := cancelled(err); ok {
+		return fmt.Errorf("set slack thread of conversation %s: %w", conversationID, inbox.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("set slack thread of conversation %s: %w", conversationID, err)
+	}
+	return nil
+}
+
+// Resolve marks a conversation resolved at the given time and takes it off
+// the open queue; its identity remembers when, for reopening.
+func (s *Store) Resolve(ctx context.Context, conversationID string, at time.Time) error {
+	conv, err := s.Conversation(ctx, conversationID)
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	resolved, when := str(string(inbox.StatusResolved)), str(formatTime(at))
+	items := []types.TransactWriteItem{
+		s.update(convPK(conversationID), skConv,
+			"SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK", "attribute_exists(PK)",
+			map[string]string{"#status": "status"},
+			map[string]types.AttributeValue{":resolved": resolved, ":at": when}),
+		s.update(identityPK(conv.Channel, conv.Address), skIdentity,
+			"SET conversationStatus = :resolved, conversationResolvedAt = :at", "conversationId = :id", nil,
+			map[string]types.AttributeValue{":resolved": resolved, ":at": when, ":id": str(conversationID)}),
+	}
+	// A customer who has since started a newer conversation on the same
+	// address keeps that one as their newest: only the conversation changes.
+	if err := s.transact(ctx, "Resolve", items); err != nil {
+		if _, ok := cancelled(err); !ok {
+			return fmt.Errorf("resolve conversation %s: %w", conversationID, err)
+		}
+		if err := s.transact(ctx, "Resolve", items[:1]); err != nil {
+			return fmt.Errorf("resolve conversation %s: %w", conversationID, err)
+		}
+	}
+	return nil
+}
