@@ -85,3 +85,50 @@ func TestVisibleToCustomer(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaceInbound(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	in := Inbound{Channel: ChannelChat, Address: "v1", Name: "Ada", Email: "ada@example.com", Text: "hi", ExternalID: "m1", ReceivedAt: now}
+	known := &Identity{Channel: ChannelChat, Address: "v1", CustomerID: "cust-1"}
+
+	t.Run("new sender", func(t *testing.T) {
+		w := PlaceInbound(in, Known{}, DefaultReopenWindow)
+		if w.Placement != Open || !w.IdentityIsNew || w.NewCustomer == nil || w.Identity.CustomerID != w.NewCustomer.ID {
+			t.Fatalf("PlaceInbound(new sender) = %+v; want a new customer, identity and conversation", w)
+		}
+		if w.Conversation.ID == "" || w.Message.ConversationID != w.Conversation.ID || w.Conversation.FirstMessageText != "hi" {
+			t.Errorf("message %+v not in new conversation %+v", w.Message, w.Conversation)
+		}
+		if len(w.LinkedIdentities) != 0 {
+			t.Errorf("unverified email linked: %+v", w.LinkedIdentities)
+		}
+		if w.DedupeKey != "chat#m1" {
+			t.Errorf("DedupeKey = %q; want chat#m1", w.DedupeKey)
+		}
+	})
+	t.Run("verified new sender links their email", func(t *testing.T) {
+		v := in
+		v.Verified = true
+		w := PlaceInbound(v, Known{}, DefaultReopenWindow)
+		want := Identity{Channel: ChannelEmail, Address: "ada@example.com", CustomerID: w.NewCustomer.ID, Verified: true}
+		if len(w.LinkedIdentities) != 1 || w.LinkedIdentities[0] != want {
+			t.Errorf("LinkedIdentities = %+v; want [%+v]", w.LinkedIdentities, want)
+		}
+	})
+	t.Run("verified email already a customer", func(t *testing.T) {
+		v := in
+		v.Verified = true
+		owner := &Identity{Channel: ChannelEmail, Address: "ada@example.com", CustomerID: "cust-email"}
+		w := PlaceInbound(v, Known{EmailOwner: owner}, DefaultReopenWindow)
+		if w.NewCustomer != nil || w.Identity.CustomerID != "cust-email" || !w.IdentityIsNew {
+			t.Errorf("PlaceInbound = %+v; want the new address on customer cust-email", w)
+		}
+	})
+	t.Run("follow-up joins", func(t *testing.T) {
+		latest := &Latest{ConversationID: "conv-1", Status: StatusOpen}
+		w := PlaceInbound(in, Known{Identity: known, Latest: latest}, DefaultReopenWindow)
+		if w.Placement != Join || w.IdentityIsNew || w.NewCustomer != nil || w.Message.ConversationID != "conv-1" {
+			t.Errorf("PlaceInbound(follow-up) = %+v; want join conv-1 with nothing new", w)
+		}
+	})
+}

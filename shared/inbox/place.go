@@ -55,3 +55,86 @@ func Place(latest *Latest, now time.Time, reopenWindow time.Duration) Placement 
 		return Open
 	}
 }
+
+// InboundWrite is everything one inbound message writes, as decided by
+// PlaceInbound and persisted in one transaction.
+type InboundWrite struct {
+	Placement Placement
+	// Identity is the address the message came from. IdentityIsNew says it
+	// is not stored yet.
+	Identity      Identity
+	IdentityIsNew bool
+	// Latest is the identity's newest conversation as read before
+	// deciding; the write must fail with ErrConflict if it has changed.
+	Latest *Latest
+	// NewCustomer is set when the message creates its customer.
+	NewCustomer *Customer
+	// LinkedIdentities are further verified addresses of a new customer,
+	// such as a chat visitor's verified email.
+	LinkedIdentities []Identity
+	// Conversation is the whole new conversation for Open; for Join and
+	// Reopen only its ID is used.
+	Conversation Conversation
+	Message      Message
+	// DedupeKey is the provider's id of the message, scoped by channel.
+	DedupeKey string
+}
+
+// Known is what is stored about the sender of an inbound message.
+type Known struct {
+	// Identity is the sender's address; nil when it is new.
+	Identity *Identity
+	Latest   *Latest
+	// EmailOwner is the identity of the sender's verified email, when the
+	// address is new and that email is already a customer's: the new
+	// address joins that customer instead of making a new one.
+	EmailOwner *Identity
+}
+
+// DedupeKey scopes a provider's message id by channel.
+func DedupeKey(ch Channel, externalID string) string { return string(ch) + "#" + externalID }
+
+// PlaceInbound decides everything an inbound message writes.
+func PlaceInbound(in Inbound, known Known, window time.Duration) InboundWrite {
+	now := in.ReceivedAt
+	w := InboundWrite{
+		Placement: Place(known.Latest, now, window),
+		Latest:    known.Latest,
+		DedupeKey: DedupeKey(in.Channel, in.ExternalID),
+	}
+	if known.Identity != nil {
+		w.Identity = *known.Identity
+	} else {
+		w.IdentityIsNew = true
+		w.Identity = Identity{Channel: in.Channel, Address: in.Address, Verified: in.Verified}
+		switch {
+		case known.EmailOwner != nil:
+			w.Identity.CustomerID = known.EmailOwner.CustomerID
+		default:
+			c := Customer{ID: NewID(now), Name: in.Name, Email: in.Email, CreatedAt: now}
+			w.NewCustomer = &c
+			w.Identity.CustomerID = c.ID
+			if in.Verified && in.Email != "" && in.Channel != ChannelEmail {
+				w.LinkedIdentities = []Identity{{Channel: ChannelEmail, Address: in.Email, CustomerID: c.ID, Verified: true}}
+			}
+		}
+	}
+
+	convID := ""
+	if w.Placement == Open {
+		convID = NewID(now)
+		w.Conversation = Conversation{
+			ID: convID, CustomerID: w.Identity.CustomerID, CustomerName: in.Name,
+			Channel: in.Channel, Address: in.Address, Status: StatusOpen,
+			OpenedAt: now, LastActivityAt: now, FirstMessageText: in.Text,
+		}
+	} else {
+		convID = known.Latest.ConversationID
+		w.Conversation = Conversation{ID: convID}
+	}
+	w.Message = Message{
+		ID: NewID(now), ConversationID: convID, Direction: DirectionIn, Author: AuthorCustomer,
+		Kind: KindPublic, Text: in.Text, AuthorName: in.Name, CreatedAt: now, ExternalID: in.ExternalID,
+	}
+	return w
+}

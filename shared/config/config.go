@@ -1,0 +1,102 @@
+// Package config reads Switchboard's settings from the environment, with
+// the names of the configuration contract (docs/configuration.md), the same
+// in Lambda, the local stack and the tests.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
+
+// Config is every setting a function may need; each function uses some.
+type Config struct {
+	// PublicBaseURL is the public URL of the HTTP API, without a trailing
+	// slash. Empty in Lambda means "the domain the request came to".
+	PublicBaseURL string
+
+	SlackBotToken      string
+	SlackSigningSecret string
+	SlackChannelID     string
+	// SlackAPIURL replaces https://slack.com/api/ (keep the trailing slash).
+	SlackAPIURL string
+
+	// ChatIdentitySecret signs verified chat visitors' user ids.
+	ChatIdentitySecret string
+
+	TableName       string
+	RouteQueueURL   string
+	DeliverQueueURL string
+	// DeliverMaxAttempts must equal the deliver queue's maxReceiveCount:
+	// the dispatcher reports a failure in the Slack thread on the last one.
+	DeliverMaxAttempts int
+	ReopenWindow       time.Duration
+	LogLevel           slog.Level
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		PublicBaseURL:      strings.TrimRight(getenv("PUBLIC_BASE_URL"), "/"),
+		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
+		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),
+		SlackChannelID:     getenv("SLACK_CHANNEL_ID"),
+		SlackAPIURL:        getenv("SLACK_API_URL"),
+		ChatIdentitySecret: getenv("CHAT_IDENTITY_SECRET"),
+		TableName:          getenv("TABLE_NAME"),
+		RouteQueueURL:      getenv("ROUTE_QUEUE_URL"),
+		DeliverQueueURL:    getenv("DELIVER_QUEUE_URL"),
+		DeliverMaxAttempts: 5,
+		ReopenWindow:       inbox.DefaultReopenWindow,
+		LogLevel:           slog.LevelInfo,
+	}
+	if v := getenv("DELIVER_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("DELIVER_MAX_ATTEMPTS=%q: want a whole number of at least 1", v)
+		}
+		c.DeliverMaxAttempts = n
+	}
+	if v := getenv("REOPEN_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return Config{}, fmt.Errorf("REOPEN_WINDOW=%q: want a Go duration such as 168h", v)
+		}
+		c.ReopenWindow = d
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return Config{}, fmt.Errorf("LOG_LEVEL=%q: want DEBUG, INFO, WARN or ERROR", v)
+		}
+	}
+	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+	return c, nil
+}
+
+// Require reports the first of the named settings that is empty.
+func (c Config) Require(names ...string) error {
+	values := map[string]string{
+		"TABLE_NAME":           c.TableName,
+		"SLACK_BOT_TOKEN":      c.SlackBotToken,
+		"SLACK_SIGNING_SECRET": c.SlackSigningSecret,
+		"SLACK_CHANNEL_ID":     c.SlackChannelID,
+		"ROUTE_QUEUE_URL":      c.RouteQueueURL,
+		"DELIVER_QUEUE_URL":    c.DeliverQueueURL,
+	}
+	for _, name := range names {
+		v, known := values[name]
+		if !known {
+			return fmt.Errorf("config: %s is not a required setting", name)
+		}
+		if v == "" {
+			return fmt.Errorf("config: %s is not set", name)
+		}
+	}
+	return nil
+}
