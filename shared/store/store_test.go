@@ -21,10 +21,10 @@ func newStore(t testing.TB) *store.Store {
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // firstMessage builds the write of a brand-new customer's first message.
-func firstMessage(address, externalID string, at time.Time) store.Inbound {
+func firstMessage(address, externalID string, at time.Time) inbox.InboundWrite {
 	custID, convID := inbox.NewID(at), inbox.NewID(at)
 	ident := inbox.Identity{Channel: inbox.ChannelChat, Address: address, CustomerID: custID}
-	return store.Inbound{
+	return inbox.InboundWrite{
 		Placement:     inbox.Open,
 		Identity:      ident,
 		IdentityIsNew: true,
@@ -62,7 +62,7 @@ func TestSaveInboundOpensJoinsAndReadsBack(t *testing.T) {
 		t.Fatalf("Identity = %+v, %+v; want customer %s, open conversation %s", ident, latest, first.NewCustomer.ID, first.Conversation.ID)
 	}
 
-	follow := store.Inbound{
+	follow := inbox.InboundWrite{
 		Placement: inbox.Join, Identity: ident, Latest: latest,
 		Message:   inboundMessage(latest.ConversationID, "m2", t0.Add(time.Minute)),
 		DedupeKey: "chat#m2",
@@ -114,7 +114,7 @@ func TestSaveInboundTwiceStoresOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again := store.Inbound{Placement: inbox.Join, Identity: ident, Latest: latest,
+	again := inbox.InboundWrite{Placement: inbox.Join, Identity: ident, Latest: latest,
 		Message: inboundMessage(latest.ConversationID, "dup-1", t0.Add(time.Second)), DedupeKey: "chat#dup-1"}
 	if err := s.SaveInbound(ctx, again); !errors.Is(err, inbox.ErrDuplicate) {
 		t.Fatalf("SaveInbound(same provider id) = %v; want ErrDuplicate", err)
@@ -135,7 +135,7 @@ func TestSaveInboundConcurrentDuplicatesStoreOnce(t *testing.T) {
 	const writers = 8
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
-	writes := make([]store.Inbound, writers)
+	writes := make([]inbox.InboundWrite, writers)
 	for i := range writes {
 		// Each writer decided independently that this is a new customer.
 		writes[i] = firstMessage("visitor-race", "race-1", t0)
@@ -183,7 +183,7 @@ func TestSaveInboundConflictsWhenConversationChanged(t *testing.T) {
 		t.Fatalf("Resolve = %v", err)
 	}
 	// Decided on the stale "open" state: must not slip into a resolved one.
-	stale := store.Inbound{Placement: inbox.Join, Identity: ident, Latest: latest,
+	stale := inbox.InboundWrite{Placement: inbox.Join, Identity: ident, Latest: latest,
 		Message: inboundMessage(latest.ConversationID, "c2", t0.Add(2*time.Hour)), DedupeKey: "chat#c2"}
 	if err := s.SaveInbound(ctx, stale); !errors.Is(err, inbox.ErrConflict) {
 		t.Fatalf("SaveInbound(join a resolved conversation) = %v; want ErrConflict", err)
@@ -218,7 +218,7 @@ func TestResolveAndReopen(t *testing.T) {
 	if latest.Status != inbox.StatusResolved || !latest.ResolvedAt.Equal(resolvedAt) {
 		t.Fatalf("identity's latest = %+v; want resolved at %v", latest, resolvedAt)
 	}
-	reopen := store.Inbound{Placement: inbox.Reopen, Identity: ident, Latest: latest,
+	reopen := inbox.InboundWrite{Placement: inbox.Reopen, Identity: ident, Latest: latest,
 		Message: inboundMessage(convID, "r2", t0.Add(2*time.Hour)), DedupeKey: "chat#r2"}
 	if err := s.SaveInbound(ctx, reopen); err != nil {
 		t.Fatalf("SaveInbound(reopen) = %v", err)
@@ -247,7 +247,7 @@ func TestNewConversationForKnownIdentity(t *testing.T) {
 	at := t0.Add(30 * 24 * time.Hour)
 	next := inbox.Conversation{ID: inbox.NewID(at), CustomerID: ident.CustomerID, Channel: inbox.ChannelChat,
 		Address: "visitor-5", Status: inbox.StatusOpen, OpenedAt: at, LastActivityAt: at}
-	in := store.Inbound{Placement: inbox.Open, Identity: ident, Latest: latest, Conversation: next,
+	in := inbox.InboundWrite{Placement: inbox.Open, Identity: ident, Latest: latest, Conversation: next,
 		Message: inboundMessage(next.ID, "n2", at), DedupeKey: "chat#n2"}
 	if err := s.SaveInbound(ctx, in); err != nil {
 		t.Fatalf("SaveInbound(new conversation) = %v", err)

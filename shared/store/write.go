@@ -13,35 +13,12 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
 
-// Inbound is everything one inbound message writes, decided by the caller
-// from what Identity returned.
-type Inbound struct {
-	Placement inbox.Placement
-	// Identity is the address the message came from. IdentityIsNew says it
-	// has no item yet.
-	Identity      inbox.Identity
-	IdentityIsNew bool
-	// Latest is the identity's newest conversation as read before
-	// deciding; the write fails with inbox.ErrConflict if it has changed.
-	Latest *inbox.Latest
-	// NewCustomer is set when the message creates its customer.
-	NewCustomer *inbox.Customer
-	// LinkedIdentities are further verified addresses of the customer to
-	// create, such as a chat visitor's verified email.
-	LinkedIdentities []inbox.Identity
-	// Conversation is the new conversation for Open; for Join and Reopen
-	// only its ID is used.
-	Conversation inbox.Conversation
-	Message      inbox.Message
-	DedupeKey    string
-}
-
 // SaveInbound writes an inbound message, its conversation change, any new
 // customer and identities, and the dedupe record in one transaction. It
 // returns inbox.ErrDuplicate when the dedupe key was seen before, and
 // inbox.ErrConflict when the identity's conversations changed since they
 // were read (read again, decide again, retry).
-func (s *Store) SaveInbound(ctx context.Context, in Inbound) error {
+func (s *Store) SaveInbound(ctx context.Context, in inbox.InboundWrite) error {
 	items, err := s.inboundItems(in)
 	if err != nil {
 		return fmt.Errorf("build inbound write for message %s: %w", in.Message.ID, err)
@@ -61,7 +38,7 @@ func (s *Store) SaveInbound(ctx context.Context, in Inbound) error {
 	return nil
 }
 
-func (s *Store) inboundItems(in Inbound) ([]types.TransactWriteItem, error) {
+func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, error) {
 	now := in.Message.CreatedAt
 	m := in.Message
 	dedupe, err := s.dedupePut(in.DedupeKey, m, now)

@@ -1,0 +1,104 @@
+// Package dispatch sends agents' replies to customers on the channel each
+// conversation came from, and makes every failure visible: retried while it
+// may pass, then reported in the Slack thread and left in the dead-letter
+// queue.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+	"github.com/switchboard-inbox/switchboard/shared/queue"
+)
+
+// Store is what dispatching needs of storage.
+type Store interface {
+	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
+	Message(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
+	SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error
+}
+
+// Sender delivers a message on one channel and returns the provider's id
+// for it.
+type Sender interface {
+	Send(ctx context.Context, conv inbox.Conversation, m inbox.Message) (externalID string, err error)
+}
+
+// Notifier tells the agents in a conversation's Slack thread that a reply
+// did not reach the customer.
+type Notifier interface {
+	PostDeliveryFailure(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason string) error
+}
+
+// PermanentError is a send failure that retrying cannot fix, such as a
+// closed messaging window or an address that does not exist.
+type PermanentError struct{ Reason string }
+
+func (e *PermanentError) Error() string { return e.Reason }
+
+// Service delivers outbound messages.
+type Service struct {
+	Store   Store
+	Senders map[inbox.Channel]Sender
+	Notify  Notifier
+	// MaxAttempts equals the queue's maxReceiveCount: the last attempt
+	// reports the failure before the message moves to the dead-letter queue.
+	MaxAttempts int
+}
+
+// Deliver sends one outbound message. A message already delivered or
+// already given up on is skipped, so a redelivered job sends nothing twice.
+func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attempt) error {
+	m, err := s.Store.Message(ctx, j.ConversationID, j.MessageID)
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	if m.Direction != inbox.DirectionOut || m.Kind != inbox.KindPublic || m.Delivery.Settled() {
+		return nil
+	}
+	conv, err := s.Store.Conversation(ctx, j.ConversationID)
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	sender, ok := s.Senders[conv.Channel]
+	if !ok {
+		return s.giveUp(ctx, conv, m, &PermanentError{Reason: "replies on " + conv.Channel.Label() + " are not set up"})
+	}
+	externalID, sendErr := sender.Send(ctx, conv, m)
+	if sendErr == nil {
+		if err := s.Store.SetDelivery(ctx, conv.ID, m.ID, inbox.DeliverySent, externalID, ""); err != nil {
+			return fmt.Errorf("deliver: %w", err)
+		}
+		return nil
+	}
+	sendErr = fmt.Errorf("send message %s to %s: %w", m.ID, conv.Channel, sendErr)
+	var permanent *PermanentError
+	if errors.As(sendErr, &permanent) {
+		return s.giveUp(ctx, conv, m, permanent)
+	}
+	if int(attempt) >= s.MaxAttempts {
+		if err := s.giveUp(ctx, conv, m, sendErr); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		// Still a failure, so the job lands in the dead-letter queue.
+		return sendErr
+	}
+	return sendErr
+}
+
+// giveUp marks the message failed and says so in the thread, where the
+// agent who wrote it will see it. It returns nil once both are done.
+func (s *Service) giveUp(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason error) error {
+	if err := s.Store.SetDelivery(ctx, conv.ID, m.ID, inbox.DeliveryFailed, "", reason.Error()); err != nil {
+		return fmt.Errorf("record failed delivery: %w", err)
+	}
+	if conv.SlackThreadTS == "" {
+		return nil
+	}
+	if err := s.Notify.PostDeliveryFailure(ctx, conv, m, reason.Error()); err != nil {
+		return fmt.Errorf("report failed delivery of message %s: %w", m.ID, err)
+	}
+	return nil
+}
