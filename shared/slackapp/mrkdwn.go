@@ -31,13 +31,27 @@ func PlainText(s string) string {
 				return label
 			}
 			return "@" + strings.TrimPrefix(target, "!")
-		case hasLabel && label != target && strings.TrimPrefix(strings.TrimPrefix(target, "mailto:"), "tel:") != label:
-			return label + " (" + target + ")"
-		case hasLabel:
-			return label
+		case !hasLabel, label == bareLink(target), label == withoutWebScheme(target):
+			return bareLink(target)
 		default:
-			return strings.TrimPrefix(target, "mailto:")
+			return label + " (" + target + ")"
 		}
 	})
 	return strings.TrimSpace(entityDecoder.Replace(s))
+}
+
+// bareLink is a link as a customer should read it: an email address or
+// phone number without its scheme, a web address whole. Slack labels a
+// typed "example.com/x" with just that, which is no link outside Slack.
+func bareLink(target string) string {
+	for _, scheme := range []string{"mailto:", "tel:"} {
+		if strings.HasPrefix(target, scheme) {
+			return strings.TrimPrefix(target, scheme)
+		}
+	}
+	return target
+}
+
+func withoutWebScheme(target string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(target, "https://"), "http://")
 }
