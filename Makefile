@@ -1,0 +1,90 @@
+# Switchboard. 'make dev' runs everything on localhost; 'make test' runs
+# every test, the store's against DynamoDB Local. Both install what a fresh
+# Debian machine lacks (Java 17, Node/npm, DynamoDB Local) first.
+
+SHELL := /bin/bash
+GO ?= go
+DYNAMODB_LOCAL_VERSION := 2.9.30
+DDB_DIR := .cache/dynamodb-local
+DDB_JAR := $(DDB_DIR)/package/emulator/DynamoDBLocal.jar
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUNCTIONS := chat slack router dispatcher
+LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
+FUZZTIME ?= 10s
+
+.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz build sizes deploy clean \
+	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction
+
+dev: deps
+	$(GO) run ./infra/dev
+
+# Store and end-to-end tests need DynamoDB Local: withddb starts one for
+# the whole run, and SWITCHBOARD_REQUIRE_DYNAMODB turns a skip into a failure.
+test: deps vet fmt-check archcheck
+	SWITCHBOARD_REQUIRE_DYNAMODB=1 $(GO) run ./infra/withddb $(GO) test -count=1 ./...
+
+deps: tools $(DDB_JAR)
+	$(GO) mod download
+
+tools:
+	@command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])' || \
+		{ echo "installing Java 17"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
+	@command -v npm >/dev/null || \
+		{ echo "installing Node.js and npm"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+
+# DynamoDB Local ships inside this npm package; only its emulator/ folder is
+# used, so the package is unpacked rather than installed with its dependencies.
+$(DDB_JAR):
+	mkdir -p $(DDB_DIR)
+	cd $(DDB_DIR) && npm pack --silent amplify-dynamodb-simulator@$(DYNAMODB_LOCAL_VERSION) >/dev/null && \
+		tar xzf amplify-dynamodb-simulator-$(DYNAMODB_LOCAL_VERSION).tgz package/emulator && \
+		rm amplify-dynamodb-simulator-$(DYNAMODB_LOCAL_VERSION).tgz
+	test -f $@
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+		if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+
+archcheck:
+	$(GO) run ./infra/archcheck
+
+bench: deps
+	SWITCHBOARD_REQUIRE_DYNAMODB=1 $(GO) run ./infra/withddb \
+		$(GO) test -run '^$$' -bench . -benchmem -count $${COUNT:-5} ./... | tee bench.txt
+	@echo "compare runs with: go run golang.org/x/perf/cmd/benchstat@latest old.txt bench.txt"
+	@$(MAKE) --no-print-directory sizes
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParsePost -fuzztime $(FUZZTIME) ./shared/channel/chat
+	$(GO) test -run '^$$' -fuzz FuzzEscape -fuzztime $(FUZZTIME) ./shared/slackui
+	$(GO) test -run '^$$' -fuzz FuzzPlainText -fuzztime $(FUZZTIME) ./shared/slackapp
+
+build: $(addprefix bin/,$(addsuffix /bootstrap,$(FUNCTIONS)))
+
+bin/%/bootstrap: FORCE
+	$(LAMBDA_BUILD) -o $@ ./functions/$*
+
+sizes: build
+	@for f in $(FUNCTIONS); do printf '%-12s %s bytes\n' $$f $$(stat -c %s bin/$$f/bootstrap); done
+
+# Targets for 'sam build' (Metadata: BuildMethod: makefile in template.yaml).
+build-ChatFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/chat
+build-SlackFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/slack
+build-RouterFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/router
+build-DispatcherFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/dispatcher
+
+deploy:
+	sam build && sam deploy --guided
+
+clean:
+	rm -rf bin .aws-sam bench.txt
+
+.PHONY: FORCE
+FORCE:

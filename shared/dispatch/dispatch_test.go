@@ -1,0 +1,136 @@
+package dispatch_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-inbox/switchboard/infra/ddbtest"
+	"github.com/switchboard-inbox/switchboard/infra/slackstub"
+	"github.com/switchboard-inbox/switchboard/shared/dispatch"
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+	"github.com/switchboard-inbox/switchboard/shared/queue"
+	"github.com/switchboard-inbox/switchboard/shared/slackui"
+	"github.com/switchboard-inbox/switchboard/shared/store"
+)
+
+type flakySender struct {
+	err   error
+	calls int
+}
+
+func (f *flakySender) Send(context.Context, inbox.Conversation, inbox.Message) (string, error) {
+	f.calls++
+	if f.err != nil {
+		return "", f.err
+	}
+	return "provider-1", nil
+}
+
+// setup stores a conversation with a Slack thread and a queued agent reply.
+func setup(t *testing.T) (*store.Store, *slackstub.Server, *slackui.Client, queue.Job, string) {
+	t.Helper()
+	ctx := context.Background()
+	db, table := ddbtest.Table(t)
+	st := store.New(db, table)
+	stub := slackstub.New(slackstub.Options{})
+	srv := httptest.NewServer(stub.Handler())
+	t.Cleanup(srv.Close)
+	slack := slackui.New("xoxb-test", srv.URL+"/api/", srv.Client())
+
+	now := time.Now()
+	w := inbox.PlaceInbound(inbox.Inbound{Channel: inbox.ChannelChat, Address: "dispatch-visitor", Name: "Ada", Text: "hi", ExternalID: "d1", ReceivedAt: now}, inbox.Known{}, time.Hour)
+	if err := st.SaveInbound(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	conv := w.Conversation
+	rootTS, err := slack.PostConversation(ctx, "C0SUPPORT", conv, w.Message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetThread(ctx, conv.ID, "C0SUPPORT", rootTS); err != nil {
+		t.Fatal(err)
+	}
+	reply := inbox.Message{ID: inbox.NewID(now), ConversationID: conv.ID, Direction: inbox.DirectionOut, Author: inbox.AuthorAgent,
+		Kind: inbox.KindPublic, Text: "We're on it <@U1>", CreatedAt: now, Delivery: inbox.DeliveryQueued}
+	if err := st.SaveOutbound(ctx, reply, "slack#EvD1"); err != nil {
+		t.Fatal(err)
+	}
+	return st, stub, slack, queue.Job{ConversationID: conv.ID, MessageID: reply.ID}, rootTS
+}
+
+func TestDeliverSendsOnce(t *testing.T) {
+	st, _, slack, job, _ := setup(t)
+	sender := &flakySender{}
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: sender}, Notify: slack, MaxAttempts: 3}
+	for i := 0; i < 2; i++ {
+		if err := svc.Deliver(context.Background(), job, queue.Attempt(i+1)); err != nil {
+			t.Fatalf("Deliver #%d = %v", i+1, err)
+		}
+	}
+	if sender.calls != 1 {
+		t.Errorf("sent %d times; want 1 for a job delivered twice", sender.calls)
+	}
+	m, _ := st.Message(context.Background(), job.ConversationID, job.MessageID)
+	if m.Delivery != inbox.DeliverySent || m.ExternalID != "provider-1" {
+		t.Errorf("message after delivery = %+v; want sent with the provider's id", m)
+	}
+}
+
+func TestDeliverRetriesThenReportsInThread(t *testing.T) {
+	st, stub, slack, job, rootTS := setup(t)
+	sender := &flakySender{err: errors.New("connection reset")}
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: sender}, Notify: slack, MaxAttempts: 3}
+	ctx := context.Background()
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err := svc.Deliver(ctx, job, queue.Attempt(attempt)); err == nil {
+			t.Fatalf("Deliver attempt %d = nil; want the send error so SQS retries (and finally dead-letters)", attempt)
+		}
+		_, replies, _ := stub.Thread("C0SUPPORT", rootTS)
+		if attempt < 3 && len(replies) != 0 {
+			t.Fatalf("attempt %d already posted %+v; want silence until the last attempt", attempt, replies)
+		}
+	}
+	_, replies, _ := stub.Thread("C0SUPPORT", rootTS)
+	if len(replies) != 1 || !strings.Contains(replies[0].Text, "not delivered") || !strings.Contains(replies[0].Text, "connection reset") {
+		t.Fatalf("thread replies %+v; want one warning naming the reason", replies)
+	}
+	if strings.Contains(replies[0].Text, "<@U1>") {
+		t.Errorf("warning quotes the reply unescaped: %q", replies[0].Text)
+	}
+	m, _ := st.Message(ctx, job.ConversationID, job.MessageID)
+	if m.Delivery != inbox.DeliveryFailed || !strings.Contains(m.DeliveryError, "connection reset") {
+		t.Errorf("message = %+v; want failed with the reason", m)
+	}
+}
+
+func TestDeliverPermanentFailureIsNotRetried(t *testing.T) {
+	st, stub, slack, job, rootTS := setup(t)
+	sender := &flakySender{err: &dispatch.PermanentError{Reason: "the customer's 24-hour window is closed"}}
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: sender}, Notify: slack, MaxAttempts: 5}
+	if err := svc.Deliver(context.Background(), job, 1); err != nil {
+		t.Fatalf("Deliver = %v; want nil (nothing to retry)", err)
+	}
+	_, replies, _ := stub.Thread("C0SUPPORT", rootTS)
+	if len(replies) != 1 || !strings.Contains(replies[0].Text, "window is closed") {
+		t.Errorf("thread replies %+v; want the reason in the thread", replies)
+	}
+	if err := svc.Deliver(context.Background(), job, 2); err != nil || sender.calls != 1 {
+		t.Errorf("redelivered job: err %v, %d sends; want it skipped", err, sender.calls)
+	}
+}
+
+func TestDeliverWithoutSenderReportsIt(t *testing.T) {
+	st, stub, slack, job, rootTS := setup(t)
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{}, Notify: slack, MaxAttempts: 5}
+	if err := svc.Deliver(context.Background(), job, 1); err != nil {
+		t.Fatalf("Deliver = %v", err)
+	}
+	_, replies, _ := stub.Thread("C0SUPPORT", rootTS)
+	if len(replies) != 1 || !strings.Contains(replies[0].Text, "not set up") {
+		t.Errorf("thread replies %+v; want a warning that the channel has no sender", replies)
+	}
+}
