@@ -225,7 +225,7 @@ func BenchmarkIngestNewConversation(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := svc.Ingest(ctx, chat(fmt.Sprintf("bench-new-%d", i), fmt.Sprintf("n%d", i), "hello, my order is late")); err != nil {
+		if _, err := svc.Ingest(ctx, chat(fmt.Sprintf("bench-new-%d-%d", b.N, i), fmt.Sprintf("n%d-%d", b.N, i), "hello, my order is late")); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -246,7 +246,7 @@ func BenchmarkIngestFollowUp(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := svc.Ingest(ctx, chat("bench-follow", fmt.Sprintf("f%d", i), "order 1234, still nothing")); err != nil {
+		if _, err := svc.Ingest(ctx, chat("bench-follow", fmt.Sprintf("f%d-%d", b.N, i), "order 1234, still nothing")); err != nil {
 			b.Fatal(err)
 		}
 	}
