@@ -155,15 +155,6 @@ func (s *Store) Identity(ctx context.Context, ch inbox.Channel, address string) 
 	return id, latest, nil
 }
 
-// Customer returns one customer.
-func (s *Store) Customer(ctx context.Context, id string) (inbox.Customer, error) {
-	var it customerItem
-	if err := s.get(ctx, customerPK(id), skCustomer, &it); err != nil {
-		return inbox.Customer{}, fmt.Errorf("get customer %s: %w", id, err)
-	}
-	return inbox.Customer{ID: it.ID, Name: it.Name, Email: it.Email, CreatedAt: parseTime(it.CreatedAt)}, nil
-}
-
 // Conversation returns a conversation without its messages.
 func (s *Store) Conversation(ctx context.Context, id string) (inbox.Conversation, error) {
 	var it conversationItem

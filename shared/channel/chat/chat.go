@@ -122,7 +122,7 @@ type ListResponse struct {
 	Cursor         string        `json:"cursor"`
 }
 
-// errBadRequest marks errors the visitor's request caused.
+// requestError is an error the visitor's request caused, with its status.
 type requestError struct {
 	status int
 	reason string
@@ -164,9 +164,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// DecodePost reads and validates a POST body. It is the parser fuzzed in
-// tests: whatever a visitor sends, it returns a valid request or a
-// requestError.
+// decodePost reads a POST body within the size limit and validates it.
 func decodePost(w http.ResponseWriter, r *http.Request) (PostRequest, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
@@ -179,6 +177,8 @@ func decodePost(w http.ResponseWriter, r *http.Request) (PostRequest, error) {
 	return parsePost(body)
 }
 
+// parsePost validates a visitor's JSON. Whatever a visitor sends, it
+// returns a valid request or a requestError (FuzzParsePost holds it to that).
 func parsePost(body []byte) (PostRequest, error) {
 	var req PostRequest
 	if err := json.Unmarshal(body, &req); err != nil {
