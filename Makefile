@@ -53,7 +53,7 @@ archcheck:
 
 bench: deps
 	SWITCHBOARD_REQUIRE_DYNAMODB=1 $(GO) run ./infra/withddb \
-		$(GO) test -run '^$$' -bench . -benchmem -count $${COUNT:-5} ./... | tee bench.txt
+		$(GO) test -p 1 -run '^$$' -bench . -benchmem -count $${COUNT:-6} ./... | tee bench.txt
 	@echo "compare runs with: go run golang.org/x/perf/cmd/benchstat@latest old.txt bench.txt"
 	@$(MAKE) --no-print-directory sizes
 
