@@ -184,6 +184,10 @@ func (st *Stack) mux() (*http.ServeMux, []sam.Route, error) {
 		page, _ := assets.ReadFile("assets/index.html")
 		_, _ = w.Write(page)
 	})
+	// Browsers ask for it on every page; a 404 would be a console error.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
 	if st.Slack != nil {
 		mux.Handle("/dev/slack/", http.StripPrefix("/dev/slack", st.Slack.Handler()))
 		mux.Handle("/dev/slack", http.RedirectHandler("/dev/slack/", http.StatusFound))
