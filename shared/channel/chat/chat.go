@@ -67,7 +67,8 @@ type Handler struct {
 // ServeHTTP routes the chat API.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The widget runs on the customer's site, another origin; it sends no
-	// cookies, so any origin may call.
+	// cookies, so any origin may call. Preflights never reach the function:
+	// API Gateway answers them from template.yaml's CorsConfiguration.
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	switch {
 	case r.URL.Path == "/chat/widget.js" && r.Method == http.MethodGet:
@@ -78,11 +79,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.post(w, r)
 	case r.URL.Path == "/chat/messages" && r.Method == http.MethodGet:
 		h.list(w, r)
-	case r.URL.Path == "/chat/messages" && r.Method == http.MethodOptions:
-		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
-		w.Header().Set("Access-Control-Max-Age", "600")
-		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, http.StatusNotFound, "not found")
 	}
