@@ -101,13 +101,17 @@ func response(res *http.Response) (events.APIGatewayV2HTTPResponse, error) {
 		}
 		out.Headers[k] = strings.Join(vs, ",")
 	}
-	if isText(res.Header.Get("Content-Type")) {
-		out.Body = string(body)
-	} else {
-		out.Body = base64.StdEncoding.EncodeToString(body)
-		out.IsBase64Encoded = true
-	}
+	out.Body, out.IsBase64Encoded = encodeBody(body, res.Header.Get("Content-Type"))
 	return out, nil
+}
+
+// encodeBody puts a body into an event as API Gateway does: text as it is,
+// anything else in base64.
+func encodeBody(body []byte, contentType string) (string, bool) {
+	if isText(contentType) {
+		return string(body), false
+	}
+	return base64.StdEncoding.EncodeToString(body), true
 }
 
 // isText tells which bodies API Gateway passes as they are; it encodes the
@@ -149,12 +153,7 @@ func Event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
 			ev.QueryStringParameters[k] = strings.Join(vs, ",")
 		}
 	}
-	if isText(r.Header.Get("Content-Type")) {
-		ev.Body = string(body)
-	} else {
-		ev.Body = base64.StdEncoding.EncodeToString(body)
-		ev.IsBase64Encoded = true
-	}
+	ev.Body, ev.IsBase64Encoded = encodeBody(body, r.Header.Get("Content-Type"))
 	return ev
 }
 

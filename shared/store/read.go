@@ -44,12 +44,7 @@ func (s *Store) Thread(ctx context.Context, conversationID string) (inbox.Conver
 			conv, found = it.conversation(), true
 			return nil
 		}
-		var it messageItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		msgs = append(msgs, it.message())
-		return nil
+		return appendMessage(&msgs, item)
 	})
 	if err != nil {
 		return inbox.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", conversationID, err)
@@ -80,17 +75,21 @@ func (s *Store) Messages(ctx context.Context, conversationID, afterID string) ([
 		ExpressionAttributeValues: values,
 		ConsistentRead:            aws.Bool(true),
 	}, func(item map[string]types.AttributeValue) error {
-		var it messageItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		msgs = append(msgs, it.message())
-		return nil
+		return appendMessage(&msgs, item)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("query messages of conversation %s after %q: %w", conversationID, afterID, err)
 	}
 	return msgs, nil
+}
+
+func appendMessage(msgs *[]inbox.Message, item map[string]types.AttributeValue) error {
+	var it messageItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return err
+	}
+	*msgs = append(*msgs, it.message())
+	return nil
 }
 
 // CustomerConversations returns a customer's conversations, newest first.
