@@ -3,6 +3,7 @@ module github.com/switchboard-inbox/switchboard
 go 1.26.8
 
 require (
+	github.com/abadojack/whatlanggo v1.0.1
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
@@ -11,6 +12,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.73.1
 	github.com/aws/aws-sdk-go-v2/service/sqs v1.52.10
 	github.com/awslabs/goformation/v7 v7.14.9
+	github.com/sashabaranov/go-openai v1.43.0
 	github.com/slack-go/slack v0.35.0
 )
 
