@@ -32,6 +32,7 @@ func newStub(t *testing.T, opts slackstub.Options) (*slackstub.Server, *httptest
 
 // receivedEvent is one request the fake app got.
 type receivedEvent struct {
+	path   string
 	header http.Header
 	body   []byte
 }
@@ -45,7 +46,7 @@ func newApp(t *testing.T, status int, answer string) (*httptest.Server, <-chan r
 		if err != nil {
 			t.Errorf("reading event: %v", err)
 		}
-		events <- receivedEvent{header: r.Header.Clone(), body: body}
+		events <- receivedEvent{path: r.URL.Path, header: r.Header.Clone(), body: body}
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, answer)
 	}))
@@ -500,7 +501,7 @@ func TestThreadsJSONServesTextVerbatim(t *testing.T) {
 		t.Fatal(err)
 	}
 	var state struct {
-		Agents   []struct{ ID string } `json:"agents"`
+		People   []struct{ ID string } `json:"people"`
 		Channels []struct {
 			ID      string `json:"id"`
 			Threads []struct {
@@ -518,8 +519,8 @@ func TestThreadsJSONServesTextVerbatim(t *testing.T) {
 	if root.Text != text || root.TS != rootTS || root.Kind != "bot" || root.Author != "Switchboard" {
 		t.Errorf("root = %+v, want the text unchanged from a bot post", root)
 	}
-	if len(state.Agents) != 2 {
-		t.Errorf("agents = %+v, want Alex and Sam", state.Agents)
+	if len(state.People) != 3 {
+		t.Errorf("people = %+v, want Alex, Sam and Casey", state.People)
 	}
 }
 

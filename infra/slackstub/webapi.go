@@ -18,23 +18,36 @@ type errCode string
 type apiMethod func(s *Server, r *http.Request, p url.Values) (map[string]any, errCode)
 
 var apiMethods = map[string]apiMethod{
-	"auth.test":          (*Server).authTest,
-	"chat.postMessage":   (*Server).chatPostMessage,
-	"chat.update":        (*Server).chatUpdate,
-	"chat.postEphemeral": (*Server).chatPostEphemeral,
-	"chat.getPermalink":  (*Server).chatGetPermalink,
-	"reactions.add":      (*Server).reactionsAdd,
-	"reactions.remove":   (*Server).reactionsRemove,
-	"users.info":         (*Server).usersInfo,
+	"auth.test":             (*Server).authTest,
+	"chat.postMessage":      (*Server).chatPostMessage,
+	"chat.update":           (*Server).chatUpdate,
+	"chat.delete":           (*Server).chatDelete,
+	"chat.postEphemeral":    (*Server).chatPostEphemeral,
+	"chat.getPermalink":     (*Server).chatGetPermalink,
+	"reactions.add":         (*Server).reactionsAdd,
+	"reactions.remove":      (*Server).reactionsRemove,
+	"users.info":            (*Server).usersInfo,
+	"usergroups.users.list": (*Server).usergroupsUsersList,
+	"views.open":            (*Server).viewsOpen,
+	"views.push":            (*Server).viewsPush,
+	"views.update":          (*Server).viewsUpdate,
+	"views.publish":         (*Server).viewsPublish,
 }
 
 // serveAPI answers like Slack: HTTP 200 with {"ok":false,...} for every API
 // error, so that slack-go surfaces the error string to the app.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	method := r.PathValue("method")
+	s.noteURL(r, true)
 	s.mu.Lock()
 	s.calls[method]++
+	n := s.calls[method]
 	s.mu.Unlock()
+
+	if method == "chat.postMessage" && s.opts.RateLimitEvery > 0 && n%s.opts.RateLimitEvery == 0 {
+		s.writeRateLimited(w)
+		return
+	}
 
 	params, code := apiParams(w, r)
 	if code != "" {
@@ -46,12 +59,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fail, ok := s.popFailure(method); ok {
-		status := http.StatusOK
 		if fail == "ratelimited" {
-			w.Header().Set("Retry-After", "1")
-			status = http.StatusTooManyRequests
+			s.writeRateLimited(w)
+			return
 		}
-		writeAPIError(w, status, errCode(fail))
+		writeAPIError(w, http.StatusOK, errCode(fail))
 		return
 	}
 	handle, ok := apiMethods[method]
@@ -66,6 +78,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	result["ok"] = true
 	writeJSON(w, http.StatusOK, result)
+}
+
+// writeRateLimited answers as Slack does when a method's rate limit is hit.
+func (s *Server) writeRateLimited(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", s.opts.RetryAfter)
+	writeAPIError(w, http.StatusTooManyRequests, "ratelimited")
 }
 
 func (s *Server) popFailure(method string) (string, bool) {
@@ -240,6 +258,22 @@ func (s *Server) chatUpdate(_ *http.Request, p url.Values) (map[string]any, errC
 	return map[string]any{"channel": rec.Channel, "ts": rec.TS, "text": rec.Text, "message": s.toAPIMessage(rec.Message)}, ""
 }
 
+// chatDelete deletes a bot message. Like Slack, it sends the app no event
+// for its own deletion here: the stand-in sends events only for what people do.
+func (s *Server) chatDelete(_ *http.Request, p url.Values) (map[string]any, errCode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.findLocked(p.Get("channel"), p.Get("ts"))
+	if rec == nil {
+		return nil, "message_not_found"
+	}
+	if rec.BotID == "" {
+		return nil, "cant_delete_message"
+	}
+	rec.Deleted = true
+	return map[string]any{"channel": rec.Channel, "ts": rec.TS}, ""
+}
+
 func (s *Server) chatGetPermalink(r *http.Request, p url.Values) (map[string]any, errCode) {
 	channel, ts := p.Get("channel"), p.Get("message_ts")
 	s.mu.Lock()
@@ -255,23 +289,21 @@ func anchorID(channel, ts string) string {
 	return "msg-" + channel + "-" + ts
 }
 
+// reactionsAdd and reactionsRemove act as the bot user, whose token the app uses.
 func (s *Server) reactionsAdd(_ *http.Request, p url.Values) (map[string]any, errCode) {
 	return s.react(p, func(rec *record, name string) errCode {
-		if slices.Contains(rec.Reactions, name) {
+		if !rec.addReaction(name, s.opts.BotUserID) {
 			return "already_reacted"
 		}
-		rec.Reactions = append(rec.Reactions, name)
 		return ""
 	})
 }
 
 func (s *Server) reactionsRemove(_ *http.Request, p url.Values) (map[string]any, errCode) {
 	return s.react(p, func(rec *record, name string) errCode {
-		i := slices.Index(rec.Reactions, name)
-		if i < 0 {
+		if !rec.removeReaction(name, s.opts.BotUserID) {
 			return "no_reaction"
 		}
-		rec.Reactions = slices.Delete(rec.Reactions, i, i+1)
 		return ""
 	})
 }
@@ -302,7 +334,7 @@ func (s *Server) usersInfo(_ *http.Request, p url.Values) (map[string]any, errCo
 			Profile: apiProfile{RealName: "Switchboard", DisplayName: "Switchboard", BotID: BotID},
 		}}, ""
 	}
-	a, ok := findAgent(id)
+	a, ok := findPerson(id)
 	if !ok {
 		return nil, "user_not_found"
 	}
@@ -310,6 +342,15 @@ func (s *Server) usersInfo(_ *http.Request, p url.Values) (map[string]any, errCo
 		ID: a.ID, TeamID: s.opts.TeamID, Name: a.Name, RealName: a.RealName, TZ: "Europe/London",
 		Profile: apiProfile{RealName: a.RealName, DisplayName: a.DisplayName},
 	}}, ""
+}
+
+func (s *Server) usergroupsUsersList(_ *http.Request, p url.Values) (map[string]any, errCode) {
+	members, ok := s.opts.UserGroups[p.Get("usergroup")]
+	if !ok {
+		return nil, "no_such_subteam"
+	}
+	// Never null: an empty group lists no users.
+	return map[string]any{"users": append([]string{}, members...)}, ""
 }
 
 type apiUser struct {
@@ -374,8 +415,14 @@ func (s *Server) toAPIMessage(m Message) apiMessage {
 	if m.IconEmoji != "" || m.IconURL != "" {
 		out.Icons = &apiIcons{Emoji: m.IconEmoji, ImageURL: m.IconURL}
 	}
-	for _, name := range m.Reactions {
-		out.Reactions = append(out.Reactions, apiReaction{Name: name, Count: 1, Users: []string{s.opts.BotUserID}})
+	for i, name := range m.Reactions {
+		j := slices.IndexFunc(out.Reactions, func(r apiReaction) bool { return r.Name == name })
+		if j < 0 {
+			out.Reactions = append(out.Reactions, apiReaction{Name: name})
+			j = len(out.Reactions) - 1
+		}
+		out.Reactions[j].Count++
+		out.Reactions[j].Users = append(out.Reactions[j].Users, m.ReactionUsers[i])
 	}
 	return out
 }
