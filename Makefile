@@ -8,12 +8,12 @@ DYNAMODB_LOCAL_VERSION := 2.9.30
 DDB_DIR := .cache/dynamodb-local
 DDB_JAR := $(DDB_DIR)/package/emulator/DynamoDBLocal.jar
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FUNCTIONS := chat slack router dispatcher
+FUNCTIONS := chat slack router dispatcher snooze
 LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
 
-.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz build sizes deploy clean \
-	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction
+.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz eval build sizes deploy clean \
+	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction build-SnoozeFunction
 
 dev: deps
 	$(GO) run ./infra/dev
@@ -61,6 +61,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParsePost -fuzztime $(FUZZTIME) ./shared/channel/chat
 	$(GO) test -run '^$$' -fuzz FuzzEscape -fuzztime $(FUZZTIME) ./shared/slackui
 	$(GO) test -run '^$$' -fuzz FuzzPlainText -fuzztime $(FUZZTIME) ./shared/slackapp
+	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime $(FUZZTIME) ./shared/triage
+	$(GO) test -run '^$$' -fuzz FuzzParseRules -fuzztime $(FUZZTIME) ./shared/route
+
+# Scores triage on the labelled set in shared/triage/testdata/eval.jsonl:
+# the rules always, the model too when OPENAI_BASE_URL or OPENAI_API_KEY is set.
+eval:
+	$(GO) run ./infra/eval
 
 build: $(addprefix bin/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
@@ -79,6 +86,8 @@ build-RouterFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/router
 build-DispatcherFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/dispatcher
+build-SnoozeFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/snooze
 
 deploy:
 	sam build && sam deploy --guided

@@ -18,5 +18,10 @@ func main() {
 		log.Error("start router function", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(a.Router())
+	router, err := a.Router()
+	if err != nil {
+		log.Error("start router function", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(router)
 }

@@ -19,5 +19,5 @@ func main() {
 		log.Error("start slack function", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpx.Lambda(a.SlackEvents()))
+	lambda.Start(httpx.Lambda(a.SlackApp()))
 }

@@ -22,9 +22,9 @@ func layer(pkg string) string {
 		return "domain"
 	case rel == "queue", rel == "config", rel == "httpx":
 		return "glue"
-	case rel == "ingest", rel == "route", rel == "dispatch", rel == "slackapp":
+	case rel == "ingest", rel == "route", rel == "dispatch", rel == "slackapp", rel == "desk":
 		return "usecase"
-	case rel == "store", rel == "slackui", strings.HasPrefix(rel, "channel/"):
+	case rel == "store", rel == "slackui", rel == "triage", strings.HasPrefix(rel, "channel/"):
 		return "adapter"
 	case rel == "app":
 		return "wiring"

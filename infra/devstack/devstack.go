@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/switchboard-inbox/switchboard/infra/ddblocal"
@@ -24,7 +25,6 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/app"
 	"github.com/switchboard-inbox/switchboard/shared/config"
 	"github.com/switchboard-inbox/switchboard/shared/httpx"
-	"github.com/switchboard-inbox/switchboard/shared/slackui"
 	"github.com/switchboard-inbox/switchboard/shared/store"
 )
 
@@ -49,7 +49,10 @@ type Options struct {
 	DynamoDBEndpoint string
 	// RetryDelay is the local queues' visibility timeout after a failure.
 	RetryDelay time.Duration
-	Log        *slog.Logger
+	// SlackStub, when set, adjusts the local Slack's options (rate limits
+	// for a test, say) before it starts.
+	SlackStub func(*slackstub.Options)
+	Log       *slog.Logger
 }
 
 // Stack is a running local Switchboard.
@@ -62,6 +65,7 @@ type Stack struct {
 	Routes  []sam.Route
 
 	server *http.Server
+	log    *slog.Logger
 	ddb    *ddblocal.Instance
 	cancel context.CancelFunc
 }
@@ -72,7 +76,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Stack{URL: "http://" + opts.Listener.Addr().String()}
+	st := &Stack{URL: "http://" + opts.Listener.Addr().String(), log: opts.Log}
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = st.URL
 	}
@@ -89,7 +93,15 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		if cfg.SlackChannelID == "" {
 			cfg.SlackChannelID = localChannel
 		}
-		st.Slack = slackstub.New(slackstub.Options{SigningSecret: cfg.SlackSigningSecret, EventsURL: st.URL + "/slack/events"})
+		stubOpts := slackstub.Options{
+			SigningSecret: cfg.SlackSigningSecret, EventsURL: st.URL + "/slack/events",
+			InteractionsURL: st.URL + "/slack/interactions", CommandsURL: st.URL + "/slack/commands",
+			BaseURL: st.URL + "/dev/slack",
+		}
+		if opts.SlackStub != nil {
+			opts.SlackStub(&stubOpts)
+		}
+		st.Slack = slackstub.New(stubOpts)
 		cfg.SlackBotToken = "xoxb-local"
 		cfg.SlackAPIURL = st.URL + "/dev/slack/api/"
 	} else if cfg.SlackChannelID == "" {
@@ -110,22 +122,19 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 
-	a := &app.App{
-		Config: cfg,
-		Store:  store.New(db, cfg.TableName),
-		Slack:  slackui.New(cfg.SlackBotToken, cfg.SlackAPIURL, &http.Client{Timeout: 10 * time.Second}),
-		Log:    opts.Log,
-		Now:    time.Now,
-	}
 	retry := opts.RetryDelay
 	if retry == 0 {
 		retry = time.Second
 	}
-	// The route queue's redrive policy allows five receives, like the
-	// deliver queue's (template.yaml).
-	st.Route = newLocalQueue("route", a.Router(), 5, retry, opts.Log)
-	st.Deliver = newLocalQueue("deliver", a.Dispatcher(), cfg.DeliverMaxAttempts, retry, opts.Log)
-	a.Route, a.Deliver = st.Route, st.Deliver
+	// Receives as in template.yaml's redrive policies.
+	st.Route = newLocalQueue("route", 10, retry, opts.Log)
+	st.Deliver = newLocalQueue("deliver", cfg.DeliverMaxAttempts, retry, opts.Log)
+	a := app.New(cfg, store.New(db, cfg.TableName), st.Route, st.Deliver, opts.Log)
+	if st.Route.consumer, err = a.Router(); err != nil {
+		st.close()
+		return nil, err
+	}
+	st.Deliver.consumer = a.Dispatcher()
 	st.App = a
 
 	mux, routes, err := st.mux()
@@ -138,6 +147,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	st.cancel = cancel
 	go st.Route.run(runCtx)
 	go st.Deliver.run(runCtx)
+	go st.schedule(runCtx, "snooze waker", time.Minute, a.Waker())
 	st.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := st.server.Serve(opts.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -152,7 +162,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 func (st *Stack) Handlers() map[string]httpx.LambdaHandler {
 	return map[string]httpx.LambdaHandler{
 		"ChatFunction":  httpx.Lambda(st.App.Chat()),
-		"SlackFunction": httpx.Lambda(st.App.SlackEvents()),
+		"SlackFunction": httpx.Lambda(st.App.SlackApp()),
 	}
 }
 
@@ -212,6 +222,24 @@ func apiGateway(h httpx.LambdaHandler) http.Handler {
 		}
 		httpx.Write(w, res)
 	})
+}
+
+// schedule stands in for an EventBridge schedule: it invokes fn with a
+// scheduled event every interval until ctx ends.
+func (st *Stack) schedule(ctx context.Context, name string, every time.Duration, fn func(context.Context, events.EventBridgeEvent) error) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-ticker.C:
+			ev := events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.scheduler", Time: now.UTC()}
+			if err := fn(ctx, ev); err != nil {
+				st.log.ErrorContext(ctx, "scheduled job failed", "schedule", name, "err", err)
+			}
+		}
+	}
 }
 
 // WaitIdle waits until both queues have nothing pending, or ctx ends.

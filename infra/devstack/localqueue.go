@@ -3,6 +3,7 @@ package devstack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -34,6 +35,7 @@ type LocalQueue struct {
 	dead    []queue.Job
 	seq     int
 	busy    bool
+	held    bool
 	wake    chan struct{}
 }
 
@@ -43,11 +45,16 @@ type localMessage struct {
 	body      string
 	receives  int
 	visibleAt time.Time
+	// delay, when set, replaces the retry delay after this receive, as
+	// ChangeMessageVisibility does for an in-flight SQS message.
+	delay *time.Duration
 }
 
-func newLocalQueue(name string, consumer queue.BatchHandler, maxReceives int, retryDelay time.Duration, log *slog.Logger) *LocalQueue {
+// newLocalQueue returns a queue whose consumer is set before it runs: the
+// consumer's app needs the queue first.
+func newLocalQueue(name string, maxReceives int, retryDelay time.Duration, log *slog.Logger) *LocalQueue {
 	return &LocalQueue{
-		name: name, consumer: consumer, maxReceives: maxReceives, retryDelay: retryDelay, log: log,
+		name: name, maxReceives: maxReceives, retryDelay: retryDelay, log: log,
 		dedupe: map[string]time.Time{}, wake: make(chan struct{}, 1),
 	}
 }
@@ -80,6 +87,36 @@ func (q *LocalQueue) poke() {
 	}
 }
 
+// Delay sets how long the in-flight message with this receipt handle (its
+// id here) stays hidden after it fails.
+func (q *LocalQueue) Delay(_ context.Context, receiptHandle string, d time.Duration) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, m := range q.pending {
+		if m.id == receiptHandle {
+			m.delay = &d
+			return nil
+		}
+	}
+	return fmt.Errorf("local queue %s: no message %s in flight", q.name, receiptHandle)
+}
+
+// Hold stops deliveries until Release, as a consumer that has not polled
+// yet: what an agent does in that window happens before the job runs.
+func (q *LocalQueue) Hold() {
+	q.mu.Lock()
+	q.held = true
+	q.mu.Unlock()
+}
+
+// Release resumes deliveries after Hold.
+func (q *LocalQueue) Release() {
+	q.mu.Lock()
+	q.held = false
+	q.mu.Unlock()
+	q.poke()
+}
+
 // DeadLetters returns the jobs that exhausted their receives.
 func (q *LocalQueue) DeadLetters() []queue.Job {
 	q.mu.Lock()
@@ -91,7 +128,7 @@ func (q *LocalQueue) DeadLetters() []queue.Job {
 func (q *LocalQueue) Idle() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.pending) == 0 && !q.busy
+	return (len(q.pending) == 0 || q.held) && !q.busy
 }
 
 func (q *LocalQueue) run(ctx context.Context) {
@@ -114,6 +151,10 @@ func (q *LocalQueue) run(ctx context.Context) {
 func (q *LocalQueue) deliverBatch(ctx context.Context) time.Duration {
 	now := time.Now()
 	q.mu.Lock()
+	if q.held {
+		q.mu.Unlock()
+		return time.Hour
+	}
 	var batch []*localMessage
 	blocked := map[string]bool{}
 	next := time.Hour
@@ -142,7 +183,7 @@ func (q *LocalQueue) deliverBatch(ctx context.Context) time.Duration {
 	ev := events.SQSEvent{}
 	for _, m := range batch {
 		ev.Records = append(ev.Records, events.SQSMessage{
-			MessageId: m.id, Body: m.body, EventSource: "aws:sqs",
+			MessageId: m.id, ReceiptHandle: m.id, Body: m.body, EventSource: "aws:sqs",
 			EventSourceARN: "arn:aws:sqs:local:000000000000:" + q.name + ".fifo",
 			Attributes: map[string]string{
 				"ApproximateReceiveCount": strconv.Itoa(m.receives),
@@ -178,7 +219,11 @@ func (q *LocalQueue) deliverBatch(ctx context.Context) time.Duration {
 			q.log.WarnContext(ctx, "moved to dead-letter queue", "queue", q.name,
 				"conversation_id", m.job.ConversationID, "message_id", m.job.MessageID, "receives", m.receives)
 		default:
-			m.visibleAt = time.Now().Add(q.retryDelay)
+			delay := q.retryDelay
+			if m.delay != nil {
+				delay = *m.delay
+			}
+			m.visibleAt, m.delay = time.Now().Add(delay), nil
 		}
 	}
 	kept := q.pending[:0]

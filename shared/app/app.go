@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/switchboard-inbox/switchboard/shared/channel/chat"
 	"github.com/switchboard-inbox/switchboard/shared/config"
+	"github.com/switchboard-inbox/switchboard/shared/desk"
 	"github.com/switchboard-inbox/switchboard/shared/dispatch"
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 	"github.com/switchboard-inbox/switchboard/shared/ingest"
@@ -26,9 +28,11 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/store"
 )
 
-// Publisher enqueues jobs; SQS in AWS, an in-process queue locally.
-type Publisher interface {
+// Queue enqueues jobs and, for its consumer, puts a received job back for
+// a while; SQS in AWS, an in-process queue locally.
+type Queue interface {
 	Publish(ctx context.Context, j queue.Job) error
+	Delay(ctx context.Context, receiptHandle string, d time.Duration) error
 }
 
 // App holds the configured clients every handler is built from.
@@ -36,8 +40,8 @@ type App struct {
 	Config  config.Config
 	Store   *store.Store
 	Slack   *slackui.Client
-	Route   Publisher
-	Deliver Publisher
+	Route   Queue
+	Deliver Queue
 	Log     *slog.Logger
 	Now     func() time.Time
 }
@@ -56,17 +60,17 @@ func FromEnv(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	httpClient := &http.Client{Timeout: 10 * time.Second}
 	sqsClient := sqs.NewFromConfig(awsCfg)
-	return &App{
-		Config:  cfg,
-		Store:   store.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
-		Slack:   slackui.New(cfg.SlackBotToken, cfg.SlackAPIURL, httpClient),
-		Route:   queue.NewSQS(sqsClient, cfg.RouteQueueURL),
-		Deliver: queue.NewSQS(sqsClient, cfg.DeliverQueueURL),
-		Log:     log,
-		Now:     time.Now,
-	}, nil
+	return New(cfg, store.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
+		queue.NewSQS(sqsClient, cfg.RouteQueueURL), queue.NewSQS(sqsClient, cfg.DeliverQueueURL), log), nil
+}
+
+// New builds an App from its parts; the local stack brings its own store
+// and queues.
+func New(cfg config.Config, st *store.Store, route, deliver Queue, log *slog.Logger) *App {
+	slackClient := slackui.New(cfg.SlackBotToken, cfg.SlackAPIURL, &http.Client{Timeout: 10 * time.Second})
+	slackClient.NotePrefix = cfg.NotePrefix
+	return &App{Config: cfg, Store: st, Slack: slackClient, Route: route, Deliver: deliver, Log: log, Now: time.Now}
 }
 
 // Chat serves the web chat widget and its API.
@@ -77,18 +81,30 @@ func (a *App) Chat() http.Handler {
 	}
 }
 
-// SlackEvents serves Slack's Events API requests.
-func (a *App) SlackEvents() http.Handler {
-	return &slackapp.Handler{
-		SigningSecret: a.Config.SlackSigningSecret, Store: a.Store, Deliver: a.Deliver,
-		Users: a.Slack, Log: a.Log, Now: a.Now,
-	}
+func (a *App) desk() *desk.Service {
+	return &desk.Service{Store: a.Store, Route: a.Route, Now: a.Now, Location: a.Config.TimeZone}
 }
 
-// Router posts customer messages into Slack threads.
-func (a *App) Router() queue.BatchHandler {
-	svc := &route.Service{Store: a.Store, Slack: a.Slack, Channel: a.Config.SlackChannelID}
-	return queue.Handler(a.Log, svc.Route)
+// SlackApp serves Slack's events, interactive actions and slash commands.
+func (a *App) SlackApp() http.Handler {
+	h := &slackapp.Handler{
+		SigningSecret: a.Config.SlackSigningSecret, Store: a.Store, Deliver: a.Deliver, Desk: a.desk(), Slack: a.Slack,
+		NotePrefix: a.Config.NotePrefix, AgentsGroup: a.Config.AgentsGroup, AgentNames: a.Config.AgentNames,
+		TeamName: a.Config.TeamName, Command: a.Config.Command, Log: a.Log, Now: a.Now,
+	}
+	return h.Routes()
+}
+
+// Router posts customer messages into Slack threads, triages new and
+// reopened conversations, and keeps cards current.
+func (a *App) Router() (queue.BatchHandler, error) {
+	quick, model, rules, err := a.triagers()
+	if err != nil {
+		return nil, err
+	}
+	svc := &route.Service{Store: a.Store, Slack: a.Slack, Channel: a.Config.SlackChannelID,
+		Rules: rules, Quick: quick, Model: model}
+	return queue.Handler(a.Log, svc.Route, a.Route), nil
 }
 
 // Dispatcher sends agents' replies to customers.
@@ -99,5 +115,17 @@ func (a *App) Dispatcher() queue.BatchHandler {
 		Notify:      a.Slack,
 		MaxAttempts: a.Config.DeliverMaxAttempts,
 	}
-	return queue.Handler(a.Log, svc.Deliver)
+	return queue.Handler(a.Log, svc.Deliver, a.Deliver)
+}
+
+// Waker wakes snoozed conversations on a schedule.
+func (a *App) Waker() func(context.Context, events.EventBridgeEvent) error {
+	d := a.desk()
+	return func(ctx context.Context, _ events.EventBridgeEvent) error {
+		woken, err := d.WakeDue(ctx)
+		if woken > 0 {
+			a.Log.InfoContext(ctx, "woke snoozed conversations", "count", woken)
+		}
+		return err
+	}
 }

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// Lambda's provided.al2023 image has no zoneinfo; SUPPORT_TIME_ZONE
+	// must resolve anyway.
+	_ "time/tzdata"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
@@ -27,6 +30,27 @@ type Config struct {
 
 	// ChatIdentitySecret signs verified chat visitors' user ids.
 	ChatIdentitySecret string
+
+	// The agent workspace in Slack.
+	NotePrefix  string
+	AgentsGroup string
+	AgentNames  inbox.AgentNameStyle
+	TeamName    string
+	Command     string
+	TimeZone    *time.Location
+
+	// Triage: a model when OpenAIBaseURL or OpenAIAPIKey is set, rules
+	// always (and whenever the model fails).
+	OpenAIAPIKey    string
+	OpenAIBaseURL   string
+	OpenAIModel     string
+	OpenAITimeout   time.Duration
+	TriageRulesFile string
+	TriageTone      string
+	KnowledgeDir    string
+	// TriageRoutes maps triage results to Slack channels (JSON, see
+	// docs/triage.md); empty sends everything to SlackChannelID.
+	TriageRoutes string
 
 	TableName       string
 	RouteQueueURL   string
@@ -47,6 +71,20 @@ func Load(getenv func(string) string) (Config, error) {
 		SlackChannelID:     getenv("SLACK_CHANNEL_ID"),
 		SlackAPIURL:        getenv("SLACK_API_URL"),
 		ChatIdentitySecret: getenv("CHAT_IDENTITY_SECRET"),
+		NotePrefix:         or(getenv("SLACK_NOTE_PREFIX"), inbox.DefaultNotePrefix),
+		AgentsGroup:        getenv("SLACK_AGENTS_GROUP_ID"),
+		AgentNames:         inbox.AgentNameStyle(or(getenv("AGENT_NAME_STYLE"), string(inbox.AgentFirstName))),
+		TeamName:           or(getenv("SUPPORT_TEAM_NAME"), "Support"),
+		Command:            or(getenv("SLACK_COMMAND"), "/switchboard"),
+		TimeZone:           time.UTC,
+		OpenAIAPIKey:       getenv("OPENAI_API_KEY"),
+		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
+		OpenAIModel:        or(getenv("OPENAI_MODEL"), "gpt-4o-mini"),
+		OpenAITimeout:      8 * time.Second,
+		TriageRulesFile:    getenv("TRIAGE_RULES_FILE"),
+		TriageTone:         getenv("TRIAGE_TONE"),
+		KnowledgeDir:       getenv("KNOWLEDGE_DIR"),
+		TriageRoutes:       getenv("TRIAGE_ROUTES"),
 		TableName:          getenv("TABLE_NAME"),
 		RouteQueueURL:      getenv("ROUTE_QUEUE_URL"),
 		DeliverQueueURL:    getenv("DELIVER_QUEUE_URL"),
@@ -73,10 +111,37 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("LOG_LEVEL=%q: want DEBUG, INFO, WARN or ERROR", v)
 		}
 	}
+	if c.AgentNames != inbox.AgentFirstName && c.AgentNames != inbox.AgentTeamName {
+		return Config{}, fmt.Errorf("AGENT_NAME_STYLE=%q: want first_name or team", c.AgentNames)
+	}
+	if v := getenv("SUPPORT_TIME_ZONE"); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("SUPPORT_TIME_ZONE=%q: want an IANA zone such as Europe/Madrid: %w", v, err)
+		}
+		c.TimeZone = loc
+	}
+	if v := getenv("OPENAI_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("OPENAI_TIMEOUT=%q: want a Go duration such as 8s", v)
+		}
+		c.OpenAITimeout = d
+	}
 	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"
 	}
 	return c, nil
+}
+
+// TriageModel reports whether a model is configured for triage.
+func (c Config) TriageModel() bool { return c.OpenAIBaseURL != "" || c.OpenAIAPIKey != "" }
+
+func or(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
 }
 
 // Require reports the first of the named settings that is empty.

@@ -16,7 +16,7 @@ import (
 // Store is what dispatching needs of storage.
 type Store interface {
 	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
-	Message(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
+	ClaimDelivery(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
 	SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error
 }
 
@@ -26,9 +26,10 @@ type Sender interface {
 	Send(ctx context.Context, conv inbox.Conversation, m inbox.Message) (externalID string, err error)
 }
 
-// Notifier tells the agents in a conversation's Slack thread that a reply
-// did not reach the customer.
+// Notifier shows agents in a conversation's Slack thread whether a reply
+// reached the customer.
 type Notifier interface {
+	MarkDelivered(ctx context.Context, conv inbox.Conversation, m inbox.Message) error
 	PostDeliveryFailure(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason string) error
 }
 
@@ -48,15 +49,17 @@ type Service struct {
 	MaxAttempts int
 }
 
-// Deliver sends one outbound message. A message already delivered or
-// already given up on is skipped, so a redelivered job sends nothing twice.
+// Deliver sends one outbound message. It first claims the message, which
+// stops later edits and deletions in Slack and returns its latest text; a
+// message that is not waiting to be sent (delivered, given up on,
+// cancelled, a note) is skipped, so a redelivered job sends nothing twice.
 func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attempt) error {
-	m, err := s.Store.Message(ctx, j.ConversationID, j.MessageID)
+	m, err := s.Store.ClaimDelivery(ctx, j.ConversationID, j.MessageID)
+	if errors.Is(err, inbox.ErrConflict) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
-	}
-	if m.Direction != inbox.DirectionOut || m.Kind != inbox.KindPublic || m.Delivery.Settled() {
-		return nil
 	}
 	conv, err := s.Store.Conversation(ctx, j.ConversationID)
 	if err != nil {
@@ -70,6 +73,11 @@ func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attemp
 	if sendErr == nil {
 		if err := s.Store.SetDelivery(ctx, conv.ID, m.ID, inbox.DeliverySent, externalID, ""); err != nil {
 			return fmt.Errorf("deliver: %w", err)
+		}
+		// The queue logs a failure here once; its retry finds the message
+		// settled and sends nothing again, so only the check mark is lost.
+		if err := s.Notify.MarkDelivered(ctx, conv, m); err != nil {
+			return fmt.Errorf("deliver: message %s sent, but: %w", m.ID, err)
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,12 @@ import (
 type flakySender struct {
 	err   error
 	calls int
+	sent  []string
 }
 
-func (f *flakySender) Send(context.Context, inbox.Conversation, inbox.Message) (string, error) {
+func (f *flakySender) Send(_ context.Context, _ inbox.Conversation, m inbox.Message) (string, error) {
 	f.calls++
+	f.sent = append(f.sent, m.Text)
 	if f.err != nil {
 		return "", f.err
 	}
@@ -47,7 +50,7 @@ func setup(t *testing.T) (*store.Store, *slackstub.Server, *slackui.Client, queu
 		t.Fatal(err)
 	}
 	conv := w.Conversation
-	rootTS, err := slack.PostConversation(ctx, "C0SUPPORT", conv, w.Message)
+	rootTS, err := slack.PostConversation(ctx, "C0SUPPORT", conv, inbox.Profile{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +135,71 @@ func TestDeliverWithoutSenderReportsIt(t *testing.T) {
 	_, replies, _ := stub.Thread("C0SUPPORT", rootTS)
 	if len(replies) != 1 || !strings.Contains(replies[0].Text, "not set up") {
 		t.Errorf("thread replies %+v; want a warning that the channel has no sender", replies)
+	}
+}
+
+func TestDeliverMarksDeliveredInThread(t *testing.T) {
+	ctx := context.Background()
+	st, stub, slack, job, _ := setup(t)
+	conv, err := st.Conversation(ctx, job.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := st.Message(ctx, job.ConversationID, job.MessageID)
+	ts, err := slack.PostAgentReply(ctx, conv, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetMessageSlackTS(ctx, conv.ID, m.ID, ts); err != nil {
+		t.Fatal(err)
+	}
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: &flakySender{}}, Notify: slack, MaxAttempts: 3}
+	if err := svc.Deliver(ctx, job, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, posted := range stub.Messages() {
+		if posted.TS == ts && !slices.Contains(posted.Reactions, slackui.ReactionDelivered) {
+			t.Errorf("reply reactions %v; want %s once delivered", posted.Reactions, slackui.ReactionDelivered)
+		}
+	}
+}
+
+// An edit before the dispatcher claims the message changes what is sent;
+// a withdrawal stops it; after the claim, both are refused.
+func TestDeliverHonoursEditsAndWithdrawals(t *testing.T) {
+	ctx := context.Background()
+	st, _, slack, job, _ := setup(t)
+	sender := &flakySender{}
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: sender}, Notify: slack, MaxAttempts: 3}
+	if err := st.EditQueued(ctx, job.ConversationID, job.MessageID, "We're on it, Ada"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Deliver(ctx, job, 1); err != nil {
+		t.Fatal(err)
+	}
+	if len(sender.sent) != 1 || sender.sent[0] != "We're on it, Ada" {
+		t.Errorf("sent %q; want the edited text", sender.sent)
+	}
+	if err := st.EditQueued(ctx, job.ConversationID, job.MessageID, "too late"); !errors.Is(err, inbox.ErrConflict) {
+		t.Errorf("EditQueued after sending = %v; want ErrConflict", err)
+	}
+	if err := st.CancelQueued(ctx, job.ConversationID, job.MessageID); !errors.Is(err, inbox.ErrConflict) {
+		t.Errorf("CancelQueued after sending = %v; want ErrConflict", err)
+	}
+
+	now := time.Now()
+	withdrawn := inbox.Message{ID: inbox.NewID(now), ConversationID: job.ConversationID, Direction: inbox.DirectionOut,
+		Author: inbox.AuthorAgent, Kind: inbox.KindPublic, Text: "oops, wrong customer", CreatedAt: now, Delivery: inbox.DeliveryQueued}
+	if err := st.SaveOutbound(ctx, withdrawn, "slack#EvD2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CancelQueued(ctx, job.ConversationID, withdrawn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Deliver(ctx, queue.Job{ConversationID: job.ConversationID, MessageID: withdrawn.ID}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if sender.calls != 1 {
+		t.Errorf("sent %d messages; want the withdrawn one not sent", sender.calls)
 	}
 }

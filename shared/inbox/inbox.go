@@ -88,12 +88,18 @@ type Delivery string
 // Delivery states. Inbound messages have none.
 const (
 	DeliveryQueued Delivery = "queued"
-	DeliverySent   Delivery = "sent"
-	DeliveryFailed Delivery = "failed"
+	// DeliverySending means the dispatcher has claimed the message: from
+	// here on an edit or a deletion in Slack can no longer stop it.
+	DeliverySending   Delivery = "sending"
+	DeliverySent      Delivery = "sent"
+	DeliveryFailed    Delivery = "failed"
+	DeliveryCancelled Delivery = "cancelled"
 )
 
 // Settled reports whether the delivery will not change any more by itself.
-func (d Delivery) Settled() bool { return d == DeliverySent || d == DeliveryFailed }
+func (d Delivery) Settled() bool {
+	return d == DeliverySent || d == DeliveryFailed || d == DeliveryCancelled
+}
 
 // Sentinel errors that adapters wrap so callers can branch with errors.Is.
 var (
@@ -139,6 +145,18 @@ type Conversation struct {
 	SlackChannel     string
 	SlackThreadTS    string
 	FirstMessageText string
+	// WaitingSince is when the customer's oldest message that no public
+	// reply has followed arrived; zero when the customer is answered.
+	WaitingSince time.Time
+	// AssigneeID is the Slack user id of the agent who owns the
+	// conversation; empty while unassigned.
+	AssigneeID   string
+	AssigneeName string
+	// Priority is set by triage and changed by agents; empty until then.
+	Priority Priority
+	// SnoozedUntil is when a snoozed conversation wakes up.
+	SnoozedUntil time.Time
+	Triage       *Triage
 }
 
 // Message is one message in a conversation, in either direction.
@@ -151,8 +169,11 @@ type Message struct {
 	Text           string
 	// AuthorName is the customer's or agent's display name.
 	AuthorName string
-	// AgentID is the Slack user id of the agent who wrote an outbound message.
+	// AgentID and AgentName are the Slack user id and display name of the
+	// agent who wrote an outbound message; AuthorName is what the customer
+	// sees instead (see PublicAgentName).
 	AgentID   string
+	AgentName string
 	CreatedAt time.Time
 	// ExternalID is the provider's id of the message (chat message id,
 	// Slack ts, WhatsApp wamid), kept for receipts and threading.

@@ -126,7 +126,7 @@ func PlaceInbound(in Inbound, known Known, window time.Duration) InboundWrite {
 		w.Conversation = Conversation{
 			ID: convID, CustomerID: w.Identity.CustomerID, CustomerName: in.Name,
 			Channel: in.Channel, Address: in.Address, Status: StatusOpen,
-			OpenedAt: now, LastActivityAt: now, FirstMessageText: in.Text,
+			OpenedAt: now, LastActivityAt: now, FirstMessageText: in.Text, WaitingSince: now,
 		}
 	} else {
 		convID = known.Latest.ConversationID

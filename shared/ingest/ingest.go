@@ -64,7 +64,11 @@ func (s *Service) Ingest(ctx context.Context, in inbox.Inbound) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.Route.Publish(ctx, queue.Job{ConversationID: res.ConversationID, MessageID: res.MessageID}); err != nil {
+	// A new or reopened conversation is triaged afresh; the router skips
+	// triage it has already done, so a duplicate's job need not say.
+	job := queue.Job{ConversationID: res.ConversationID, MessageID: res.MessageID,
+		Triage: !res.Duplicate && res.Placement != inbox.Join}
+	if err := s.Route.Publish(ctx, job); err != nil {
 		return Result{}, fmt.Errorf("route message %s: %w", res.MessageID, err)
 	}
 	return res, nil

@@ -60,12 +60,12 @@ func TestIngest(t *testing.T) {
 		t.Fatalf("Thread = %d messages, %v; want 2", len(msgs), err)
 	}
 	want := []queue.Job{
-		{ConversationID: first.ConversationID, MessageID: first.MessageID},
+		{ConversationID: first.ConversationID, MessageID: first.MessageID, Triage: true},
 		{ConversationID: first.ConversationID, MessageID: second.MessageID},
 		{ConversationID: first.ConversationID, MessageID: second.MessageID},
 	}
 	if fmt.Sprint(rec.jobs) != fmt.Sprint(want) {
-		t.Errorf("published %v; want %v (a duplicate is routed again, the router skips it)", rec.jobs, want)
+		t.Errorf("published %v; want %v (a new conversation is triaged; a duplicate is routed again, the router skips it)", rec.jobs, want)
 	}
 
 	if err := st.Resolve(ctx, first.ConversationID, time.Now()); err != nil {

@@ -1,32 +1,56 @@
 // Package queue carries jobs between functions over SQS FIFO queues: one
 // message group per conversation keeps each conversation in order, and the
-// message id is the deduplication id, so a job enqueued twice runs once
+// job's identity is the deduplication id, so a job enqueued twice runs once
 // within SQS's five-minute window (and the handlers are idempotent after).
 package queue
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// Job names one message of one conversation to act on.
+// Job is work on one conversation: a message to post or send, and for the
+// router, a card to redraw and a notice to post in the thread.
 type Job struct {
 	ConversationID string `json:"conversation_id"`
-	MessageID      string `json:"message_id"`
+	MessageID      string `json:"message_id,omitempty"`
+	// Card asks the router to redraw the conversation's Slack card.
+	Card bool `json:"card,omitempty"`
+	// Triage asks the router to triage the conversation: it is new or
+	// was reopened by this message.
+	Triage bool `json:"triage,omitempty"`
+	// Notice is a line of Switchboard's own for the thread, such as who
+	// resolved the conversation. It never holds customer text.
+	Notice string `json:"notice,omitempty"`
+	// ID identifies a job that is not about one message (the Slack action
+	// or event that caused it), for deduplication.
+	ID string `json:"id,omitempty"`
 }
 
 // GroupID is the FIFO message group of a job: its conversation.
 func (j Job) GroupID() string { return j.ConversationID }
 
-// DedupeID is the FIFO deduplication id of a job: its message.
-func (j Job) DedupeID() string { return j.MessageID }
+// DedupeID is the FIFO deduplication id of a job: its ID, else its message.
+func (j Job) DedupeID() string {
+	if j.ID != "" {
+		return j.ID
+	}
+	return j.MessageID
+}
+
+func (j Job) valid() bool {
+	return j.ConversationID != "" && (j.MessageID != "" || j.Card || j.Notice != "")
+}
 
 // SQS publishes jobs to one SQS FIFO queue.
 type SQS struct {
@@ -57,6 +81,19 @@ func (q *SQS) Publish(ctx context.Context, j Job) error {
 	return nil
 }
 
+// Delay makes a received message visible again after d, rounded up to
+// whole seconds, for the consumer of this queue.
+func (q *SQS) Delay(ctx context.Context, receiptHandle string, d time.Duration) error {
+	seconds := int32(math.Ceil(max(d, 0).Seconds()))
+	_, err := q.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: &q.url, ReceiptHandle: &receiptHandle, VisibilityTimeout: seconds,
+	})
+	if err != nil {
+		return fmt.Errorf("delay message by %s: %w", d, err)
+	}
+	return nil
+}
+
 // Attempt is the how-many-th delivery of a job this is, starting at 1.
 type Attempt int
 
@@ -67,18 +104,32 @@ type Func func(ctx context.Context, j Job, attempt Attempt) error
 // batch failures (FunctionResponseTypes: ReportBatchItemFailures).
 type BatchHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
+// Delayer hides a received message for a while, so it comes back no
+// sooner: SQS's ChangeMessageVisibility.
+type Delayer interface {
+	Delay(ctx context.Context, receiptHandle string, d time.Duration) error
+}
+
+// retryAfter is an error that says how long to wait before trying again,
+// such as Slack's HTTP 429 with Retry-After.
+type retryAfter interface {
+	RetryAfter() time.Duration
+}
+
 // Handler runs fn on each job of a batch and reports the failed ones for
 // redelivery. Once a job of a conversation fails, the later jobs of that
 // conversation in the batch are not run and are reported too, so a FIFO
-// group never runs out of order. Failures are logged here, once.
-func Handler(log *slog.Logger, fn Func) BatchHandler {
+// group never runs out of order. A failure that asks to be retried later
+// (a rate limit) is hidden for that long through delay, which may be nil.
+// Failures are logged here, once.
+func Handler(log *slog.Logger, fn Func, delay Delayer) BatchHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var res events.SQSEventResponse
 		failedGroups := map[string]bool{}
 		for _, m := range ev.Records {
 			group := m.Attributes["MessageGroupId"]
 			var j Job
-			if err := json.Unmarshal([]byte(m.Body), &j); err != nil || j.ConversationID == "" || j.MessageID == "" {
+			if err := json.Unmarshal([]byte(m.Body), &j); err != nil || !j.valid() {
 				// A body no handler can read would fail forever: let it go
 				// to the dead-letter queue through redelivery, loudly.
 				log.ErrorContext(ctx, "unreadable job", "sqs_message_id", m.MessageId, "err", err)
@@ -96,12 +147,25 @@ func Handler(log *slog.Logger, fn Func) BatchHandler {
 			if attempt < 1 {
 				attempt = 1
 			}
-			if err := fn(ctx, j, Attempt(attempt)); err != nil {
-				log.ErrorContext(ctx, "job failed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
-					"attempt", attempt, "err", err)
-				failedGroups[group] = true
-				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			err := fn(ctx, j, Attempt(attempt))
+			if err == nil {
+				continue
 			}
+			failedGroups[group] = true
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			var later retryAfter
+			if errors.As(err, &later) && delay != nil {
+				// Rate limits are expected under load: put the job back
+				// for as long as asked, at warning level.
+				log.WarnContext(ctx, "job delayed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
+					"job_id", j.ID, "attempt", attempt, "retry_after", later.RetryAfter(), "err", err)
+				if err := delay.Delay(ctx, m.ReceiptHandle, later.RetryAfter()); err != nil {
+					log.ErrorContext(ctx, "could not delay job", "conversation_id", j.ConversationID, "err", err)
+				}
+				continue
+			}
+			log.ErrorContext(ctx, "job failed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
+				"job_id", j.ID, "attempt", attempt, "err", err)
 		}
 		return res, nil
 	}

@@ -2,6 +2,7 @@ package route_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -94,6 +95,72 @@ func TestRouteRetriesWhenSlackFails(t *testing.T) {
 	}
 }
 
+func TestRouteRedrawsCardAndPostsNotice(t *testing.T) {
+	ctx := context.Background()
+	svc, st, stub := newRouter(t)
+	first := inbound(t, st, "route-card", "c1", "my invoice is wrong")
+	if err := svc.Route(ctx, first, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Assign(ctx, first.ConversationID, slackstub.AgentAlexID, "Alex"); err != nil {
+		t.Fatal(err)
+	}
+	job := queue.Job{ConversationID: first.ConversationID, Card: true, Notice: "Assigned to <@U0AGENT1>.", ID: "desk#1"}
+	if err := svc.Route(ctx, job, 1); err != nil {
+		t.Fatal(err)
+	}
+	root, replies, _ := stub.Thread("C0SUPPORT", stub.Messages()[0].TS)
+	if root.Updated != 1 || !strings.Contains(string(root.Blocks), `*Assignee*\n\u003c@`+slackstub.AgentAlexID) {
+		t.Errorf("card updated %d times, blocks %s; want one update showing the assignee", root.Updated, root.Blocks)
+	}
+	if last := replies[len(replies)-1]; last.Text != job.Notice {
+		t.Errorf("last thread post %q; want the notice %q", last.Text, job.Notice)
+	}
+}
+
+// A customer message after an agent's reply starts a new wait, which the
+// card shows; a follow-up while still waiting changes nothing on it.
+func TestRouteRedrawsCardWhenCustomerStartsWaiting(t *testing.T) {
+	ctx := context.Background()
+	svc, st, stub := newRouter(t)
+	first := inbound(t, st, "route-wait", "w1", "hello?")
+	if err := svc.Route(ctx, first, 1); err != nil {
+		t.Fatal(err)
+	}
+	second := inbound(t, st, "route-wait", "w2", "anyone there?")
+	if err := svc.Route(ctx, second, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := stub.Calls("chat.update"); n != 0 {
+		t.Fatalf("chat.update called %d times while the customer was still waiting; want 0", n)
+	}
+	now := time.Now()
+	reply := inbox.Message{ID: inbox.NewID(now), ConversationID: first.ConversationID, Direction: inbox.DirectionOut,
+		Author: inbox.AuthorAgent, Kind: inbox.KindPublic, Text: "Hi!", CreatedAt: now, Delivery: inbox.DeliveryQueued}
+	if err := st.SaveOutbound(ctx, reply, "test#reply"); err != nil {
+		t.Fatal(err)
+	}
+	third := inbound(t, st, "route-wait", "w3", "thanks, one more thing")
+	if err := svc.Route(ctx, third, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := stub.Calls("chat.update"); n != 1 {
+		t.Errorf("chat.update called %d times after a new wait began; want 1", n)
+	}
+}
+
+func TestRouteRateLimitedAsksForDelay(t *testing.T) {
+	ctx := context.Background()
+	svc, st, stub := newRouter(t)
+	job := inbound(t, st, "route-limited", "l1", "hello")
+	stub.FailNext("chat.postMessage", "ratelimited")
+	err := svc.Route(ctx, job, 1)
+	var later interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &later) || later.RetryAfter() != time.Second {
+		t.Fatalf("Route under a 429 = %v; want an error with RetryAfter() = 1s (the stand-in's Retry-After)", err)
+	}
+}
+
 func countRoots(msgs []slackstub.Message) int {
 	n := 0
 	for _, m := range msgs {
@@ -139,6 +206,117 @@ func BenchmarkRouteNewConversation(b *testing.B) {
 	b.ResetTimer()
 	for _, j := range jobs {
 		if err := svc.Route(ctx, j, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type fakeTriager struct {
+	result inbox.Triage
+	calls  int
+	seen   []string
+}
+
+func (f *fakeTriager) Triage(_ context.Context, _ inbox.Conversation, history []inbox.Message, _ inbox.Profile) (inbox.Triage, error) {
+	f.calls++
+	for _, m := range history {
+		f.seen = append(f.seen, m.Text)
+	}
+	return f.result, nil
+}
+
+// Rules triage before the card, so routing rules choose its channel and
+// mention the on-call group; the model's answer then redraws the card.
+func TestRouteTriagesAndFollowsRoutingRules(t *testing.T) {
+	ctx := context.Background()
+	svc, st, stub := newRouter(t)
+	rules, err := route.ParseRules(`[{"category":["billing"],"slack_channel":"C0BILLING"},{"priority":["urgent"],"mention":"S0ONCALL"}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := &fakeTriager{result: inbox.Triage{Category: "billing", Priority: inbox.PriorityUrgent, Sentiment: inbox.SentimentNegative, Source: inbox.TriageByRules}}
+	model := &fakeTriager{result: inbox.Triage{Category: "billing", Priority: inbox.PriorityHigh, Sentiment: inbox.SentimentNegative,
+		Summary: "Charged twice for one order", SuggestedReply: "Sorry, Ada!", Source: inbox.TriageByModel}}
+	svc.Rules, svc.Quick, svc.Model = rules, quick, model
+
+	job := inbound(t, st, "route-triage", "t1", "I was charged twice!!")
+	job.Triage = true
+	for i := 0; i < 2; i++ {
+		if err := svc.Route(ctx, job, queue.Attempt(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if quick.calls != 1 || model.calls != 1 {
+		t.Errorf("rules ran %d times, model %d; want once each for a job delivered twice", quick.calls, model.calls)
+	}
+	msgs := stub.Messages()
+	if len(msgs) == 0 || msgs[0].Channel != "C0BILLING" {
+		t.Fatalf("card posted in %+v; want C0BILLING by the billing rule", msgs)
+	}
+	root, replies, _ := stub.Thread("C0BILLING", msgs[0].TS)
+	if len(replies) != 2 || !strings.Contains(replies[1].Text, "<!subteam^S0ONCALL>") {
+		t.Errorf("thread %+v; want the customer's message, then the on-call mention", replies)
+	}
+	// The redelivery may redraw the card once more (it cannot tell whether
+	// the first delivery's redraw succeeded); it posts nothing again.
+	if root.Updated == 0 || !strings.Contains(string(root.Blocks), "Charged twice for one order") || !strings.Contains(string(root.Blocks), "suggested_reply") {
+		t.Errorf("card updated %d times: %s; want the model's summary and the suggested-reply button", root.Updated, root.Blocks)
+	}
+	conv, _ := st.Conversation(ctx, job.ConversationID)
+	if conv.Triage == nil || conv.Triage.Source != inbox.TriageByModel || conv.Priority != inbox.PriorityUrgent {
+		t.Errorf("stored triage %+v, priority %s; want the model's triage, the first (rules') priority kept", conv.Triage, conv.Priority)
+	}
+	if len(model.seen) != 1 || model.seen[0] != "I was charged twice!!" {
+		t.Errorf("model saw %q; want the customer's message", model.seen)
+	}
+}
+
+func TestParseRulesRejectsNonsense(t *testing.T) {
+	for _, text := range []string{
+		`[{"category":["billing"]}]`,
+		`[{"priority":["critical"],"mention":"S1"}]`,
+		`[{"colour":"red","slack_channel":"C1"}]`,
+		`{"not":"a list"}`,
+	} {
+		if _, err := route.ParseRules(text); err == nil {
+			t.Errorf("ParseRules(%s) = nil; want an error", text)
+		}
+	}
+}
+
+// Routing rules come from the operator's configuration; whatever they
+// write, parsing fails cleanly or yields rules that match without panic.
+func FuzzParseRules(f *testing.F) {
+	f.Add(`[{"category":["billing"],"slack_channel":"C0BILLING"},{"priority":["urgent"],"mention":"S0ONCALL"}]`)
+	f.Add(`[{"channel":["whatsapp"],"slack_channel":"C1"}]`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, text string) {
+		rules, err := route.ParseRules(text)
+		if err != nil {
+			return
+		}
+		channel, _ := rules.Match(inbox.Conversation{Channel: inbox.ChannelChat},
+			inbox.Triage{Category: "billing", Priority: inbox.PriorityUrgent}, "C0SUPPORT")
+		if channel == "" {
+			t.Errorf("Match with parsed rules %s gave no channel", text)
+		}
+	})
+}
+
+// BenchmarkRouteCardRedraw measures a card refresh after an agent action:
+// GetItem conversation, Query profile, chat.update, chat.postMessage.
+func BenchmarkRouteCardRedraw(b *testing.B) {
+	ctx := context.Background()
+	svc, st, _ := newRouter(b)
+	first := inbound(b, st, "bench-card", "first", "hello")
+	if err := svc.Route(ctx, first, 1); err != nil {
+		b.Fatal(err)
+	}
+	job := queue.Job{ConversationID: first.ConversationID, Card: true, Notice: "Assigned to <@U0AGENT1>."}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := svc.Route(ctx, job, 1); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,10 +3,13 @@ package slackui
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/slack-go/slack"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
@@ -66,18 +69,12 @@ func TestTruncate(t *testing.T) {
 
 func TestCardEscapesCustomerText(t *testing.T) {
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	conv := inbox.Conversation{ID: "01TEST", CustomerName: "<!channel> Mallory", Channel: inbox.ChannelChat, Status: inbox.StatusOpen, OpenedAt: at}
-	first := inbox.Message{Text: "click <https://evil.example|your invoice> @here\nsecond line"}
-	raw, err := json.Marshal(Card(conv, first))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var blocks any
-	if err := json.Unmarshal(raw, &blocks); err != nil {
-		t.Fatal(err)
-	}
-	text := collectText(blocks)
-	for _, bad := range []string{"<!channel>", "<https://evil.example", "@here"} {
+	conv := inbox.Conversation{ID: "01TEST", CustomerName: "<!channel> Mallory", Channel: inbox.ChannelChat, Status: inbox.StatusOpen,
+		OpenedAt: at, FirstMessageText: "click <https://evil.example|your invoice> @here\nsecond line",
+		Triage: &inbox.Triage{Category: "billing", Summary: "Wants <!everyone> pinged", NeedsHumanReason: "<@U0BOSS> asked for", Source: "model"}}
+	profile := inbox.Profile{Identities: []inbox.Identity{{Channel: inbox.ChannelEmail, Address: "<mailto:x@evil.example|boss@corp>"}}}
+	text := mrkdwnText(t, Card(conv, profile, "note:"))
+	for _, bad := range []string{"<!channel>", "<https://evil.example", "@here", "<!everyone>", "<@U0BOSS>", "<mailto:"} {
 		if strings.Contains(text, bad) {
 			t.Errorf("card text contains %q unescaped:\n%s", bad, text)
 		}
@@ -89,13 +86,86 @@ func TestCardEscapesCustomerText(t *testing.T) {
 	}
 }
 
+func TestCardShowsStateAndControls(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	base := inbox.Conversation{ID: "01CARD", CustomerName: "Ada", Channel: inbox.ChannelWhatsApp, Status: inbox.StatusOpen, OpenedAt: at, WaitingSince: at}
+	tests := []struct {
+		name        string
+		change      func(*inbox.Conversation)
+		wantText    []string
+		wantActions []string
+	}{
+		{"new", func(*inbox.Conversation) {}, []string{"Unassigned", "Not set", "since <!date^", "WhatsApp"},
+			[]string{"assign_me", "resolve", "snooze", "priority"}},
+		{"assigned and triaged", func(c *inbox.Conversation) {
+			c.AssigneeID, c.Priority = "U0AGENT1", inbox.PriorityUrgent
+			c.Triage = &inbox.Triage{Category: "refund", Sentiment: inbox.SentimentNegative, Language: "pt", Summary: "Quer reembolso", SuggestedReply: "Olá!", Source: "rules"}
+		}, []string{"<@U0AGENT1>", "Urgent", "*refund*", "negative", "`pt`", "Quer reembolso"},
+			[]string{"assign_me", "resolve", "snooze", "priority", "suggested_reply"}},
+		{"snoozed", func(c *inbox.Conversation) {
+			c.Status, c.SnoozedUntil = inbox.StatusSnoozed, at.Add(time.Hour)
+		}, []string{"Snoozed until <!date^"}, []string{"assign_me", "resolve", "snooze", "priority"}},
+		{"resolved after a reopen", func(c *inbox.Conversation) {
+			c.Status, c.ReopenCount, c.WaitingSince = inbox.StatusResolved, 1, time.Time{}
+			c.Triage = &inbox.Triage{Category: "bug", SuggestedReply: "Hi", Source: "rules"}
+		}, []string{"Resolved", "reopened once", "Answered"}, []string{"reopen", "priority"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conv := base
+			tc.change(&conv)
+			blocks := Card(conv, inbox.Profile{Conversations: 3, PreviousOpenedAt: at.Add(-48 * time.Hour), LastCSAT: 4}, "note:")
+			text := mrkdwnText(t, blocks)
+			for _, want := range append(tc.wantText, "2 past conversations", "4/5", "`note:`") {
+				if !strings.Contains(text, want) {
+					t.Errorf("card lacks %q:\n%s", want, text)
+				}
+			}
+			var actions []string
+			for _, b := range blocks {
+				if a, ok := b.(*slack.ActionBlock); ok {
+					if a.BlockID != "conversation:01CARD" {
+						t.Errorf("actions block id %q; want it to carry the conversation id", a.BlockID)
+					}
+					for _, e := range a.Elements.ElementSet {
+						switch e := e.(type) {
+						case *slack.ButtonBlockElement:
+							actions = append(actions, e.ActionID)
+						case *slack.SelectBlockElement:
+							actions = append(actions, e.ActionID)
+						}
+					}
+				}
+			}
+			if !slices.Equal(actions, tc.wantActions) {
+				t.Errorf("actions %v; want %v", actions, tc.wantActions)
+			}
+		})
+	}
+}
+
+// mrkdwnText is every mrkdwn text of the blocks: what Slack formats, links
+// and pings. plain_text is shown as typed, so it needs no escaping.
+func mrkdwnText(t *testing.T, blocks []slack.Block) string {
+	t.Helper()
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return collectText(v)
+}
+
 func collectText(v any) string {
 	var b strings.Builder
 	var walk func(any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if s, ok := x["text"].(string); ok {
+			if s, ok := x["text"].(string); ok && x["type"] == "mrkdwn" {
 				b.WriteString(s + "\n")
 			}
 			for _, child := range x {
@@ -109,4 +179,19 @@ func collectText(v any) string {
 	}
 	walk(v)
 	return b.String()
+}
+
+func BenchmarkCard(b *testing.B) {
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	conv := inbox.Conversation{ID: "01CARD", CustomerName: "Ada", Channel: inbox.ChannelWhatsApp, Status: inbox.StatusOpen,
+		OpenedAt: at, WaitingSince: at, AssigneeID: "U0AGENT1", Priority: inbox.PriorityHigh,
+		FirstMessageText: strings.Repeat("My order has not arrived & I'm <upset>. ", 20),
+		Triage:           &inbox.Triage{Category: "shipping", Sentiment: inbox.SentimentNegative, Language: "en", Summary: "Late order", SuggestedReply: "Hi", Source: "rules"}}
+	p := inbox.Profile{Identities: []inbox.Identity{{Channel: inbox.ChannelWhatsApp, Address: "+34600000000"}, {Channel: inbox.ChannelEmail, Address: "ada@example.com"}}, Conversations: 4, PreviousOpenedAt: at, LastCSAT: 5}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := json.Marshal(Card(conv, p, "note:")); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -2,9 +2,12 @@ package slackui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -18,9 +21,17 @@ const (
 	messageRunes     = 2900
 )
 
+// ReactionDelivered marks an agent's reply that reached the customer.
+const ReactionDelivered = "heavy_check_mark"
+
 // Client posts conversations into Slack.
 type Client struct {
 	api *slack.Client
+	// NotePrefix is shown on cards so agents know how to write a note.
+	NotePrefix string
+
+	teamURLOnce sync.Once
+	teamURL     string
 }
 
 // New returns a client with the bot token. apiURL replaces
@@ -30,21 +41,56 @@ func New(token, apiURL string, httpClient *http.Client) *Client {
 	if apiURL != "" {
 		opts = append(opts, slack.OptionAPIURL(apiURL))
 	}
-	return &Client{api: slack.New(token, opts...)}
+	return &Client{api: slack.New(token, opts...), NotePrefix: inbox.DefaultNotePrefix}
+}
+
+// RateLimitedError is Slack's HTTP 429. RetryAfter is how long Slack asked
+// callers to wait; the queues put the job back for that long.
+type RateLimitedError struct {
+	Method string
+	Wait   time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("slack %s rate limited: retry after %s", e.Method, e.Wait)
+}
+
+// RetryAfter is how long to wait before trying again.
+func (e *RateLimitedError) RetryAfter() time.Duration { return e.Wait }
+
+// check turns slack-go's rate-limit error into RateLimitedError.
+func check(method string, err error) error {
+	var limited *slack.RateLimitedError
+	if errors.As(err, &limited) {
+		return &RateLimitedError{Method: method, Wait: limited.RetryAfter}
+	}
+	return err
 }
 
 // PostConversation posts the card that roots a conversation's thread and
 // returns its ts.
-func (c *Client) PostConversation(ctx context.Context, channel string, conv inbox.Conversation, first inbox.Message) (string, error) {
+func (c *Client) PostConversation(ctx context.Context, channel string, conv inbox.Conversation, p inbox.Profile) (string, error) {
 	_, ts, err := c.api.PostMessageContext(ctx, channel,
-		slack.MsgOptionText(cardFallback(conv, first), false),
-		slack.MsgOptionBlocks(Card(conv, first)...),
+		slack.MsgOptionText(cardFallback(conv), false),
+		slack.MsgOptionBlocks(Card(conv, p, c.NotePrefix)...),
 		slack.MsgOptionDisableLinkUnfurl(),
 	)
 	if err != nil {
-		return "", fmt.Errorf("post card of conversation %s to slack channel %s: %w", conv.ID, channel, err)
+		return "", fmt.Errorf("post card of conversation %s to slack channel %s: %w", conv.ID, channel, check("chat.postMessage", err))
 	}
 	return ts, nil
+}
+
+// UpdateCard redraws the card at the root of the conversation's thread.
+func (c *Client) UpdateCard(ctx context.Context, conv inbox.Conversation, p inbox.Profile) error {
+	_, _, _, err := c.api.UpdateMessageContext(ctx, conv.SlackChannel, conv.SlackThreadTS,
+		slack.MsgOptionText(cardFallback(conv), false),
+		slack.MsgOptionBlocks(Card(conv, p, c.NotePrefix)...),
+	)
+	if err != nil {
+		return fmt.Errorf("update card of conversation %s: %w", conv.ID, check("chat.update", err))
+	}
+	return nil
 }
 
 // PostCustomerMessage posts a customer's message as a reply in the
@@ -62,7 +108,41 @@ func (c *Client) PostCustomerMessage(ctx context.Context, conv inbox.Conversatio
 		slack.MsgOptionDisableLinkUnfurl(),
 	)
 	if err != nil {
-		return "", fmt.Errorf("post message %s to thread %s of conversation %s: %w", m.ID, conv.SlackThreadTS, conv.ID, err)
+		return "", fmt.Errorf("post message %s to thread %s of conversation %s: %w", m.ID, conv.SlackThreadTS, conv.ID, check("chat.postMessage", err))
+	}
+	return ts, nil
+}
+
+// PostNotice posts a line of Switchboard's own (never customer text) into
+// the conversation's thread.
+func (c *Client) PostNotice(ctx context.Context, conv inbox.Conversation, text string) error {
+	_, _, err := c.api.PostMessageContext(ctx, conv.SlackChannel,
+		slack.MsgOptionText(text, false),
+		slack.MsgOptionTS(conv.SlackThreadTS),
+		slack.MsgOptionDisableLinkUnfurl(),
+	)
+	if err != nil {
+		return fmt.Errorf("post notice to thread %s of conversation %s: %w", conv.SlackThreadTS, conv.ID, check("chat.postMessage", err))
+	}
+	return nil
+}
+
+// PostAgentReply shows in the thread a reply an agent wrote outside it
+// (in the suggested-reply modal) and returns its ts, so the thread stays
+// the whole record and the delivery mark has a message to go on.
+func (c *Client) PostAgentReply(ctx context.Context, conv inbox.Conversation, m inbox.Message) (string, error) {
+	what := "replied (from the suggested reply)"
+	if m.Kind == inbox.KindNote {
+		what = "wrote an internal note"
+	}
+	text := fmt.Sprintf("<@%s> %s:\n%s", m.AgentID, what, Quote(Escape(Truncate(m.Text, messageRunes))))
+	_, ts, err := c.api.PostMessageContext(ctx, conv.SlackChannel,
+		slack.MsgOptionText(text, false),
+		slack.MsgOptionTS(conv.SlackThreadTS),
+		slack.MsgOptionDisableLinkUnfurl(),
+	)
+	if err != nil {
+		return "", fmt.Errorf("post agent reply to thread %s of conversation %s: %w", conv.SlackThreadTS, conv.ID, check("chat.postMessage", err))
 	}
 	return ts, nil
 }
@@ -70,15 +150,35 @@ func (c *Client) PostCustomerMessage(ctx context.Context, conv inbox.Conversatio
 // PostDeliveryFailure warns the thread that an agent's reply did not reach
 // the customer, quoting the reply so the agent knows which one.
 func (c *Client) PostDeliveryFailure(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason string) error {
-	text := fmt.Sprintf(":warning: This reply was *not delivered* to the customer: %s\n%s",
-		Escape(reason), Quote(Escape(Truncate(m.Text, 300))))
-	_, _, err := c.api.PostMessageContext(ctx, conv.SlackChannel,
-		slack.MsgOptionText(text, false),
-		slack.MsgOptionTS(conv.SlackThreadTS),
-		slack.MsgOptionDisableLinkUnfurl(),
-	)
-	if err != nil {
-		return fmt.Errorf("post delivery failure of message %s to thread %s: %w", m.ID, conv.SlackThreadTS, err)
+	return c.PostNotice(ctx, conv, fmt.Sprintf(":warning: This reply was *not delivered* to the customer: %s\n%s",
+		Escape(reason), Quote(Escape(Truncate(m.Text, 300)))))
+}
+
+// React adds a reaction to a message; one that is already there is fine.
+func (c *Client) React(ctx context.Context, channel, ts, name string) error {
+	err := c.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channel, ts))
+	if err != nil && err.Error() != "already_reacted" {
+		return fmt.Errorf("add reaction %s to %s: %w", name, ts, check("reactions.add", err))
+	}
+	return nil
+}
+
+// MarkDelivered marks an agent's reply in the thread as delivered.
+func (c *Client) MarkDelivered(ctx context.Context, conv inbox.Conversation, m inbox.Message) error {
+	if m.SlackTS == "" {
+		return nil
+	}
+	return c.React(ctx, conv.SlackChannel, m.SlackTS, ReactionDelivered)
+}
+
+// Ephemeral shows text to one user only, in a thread when threadTS is set.
+func (c *Client) Ephemeral(ctx context.Context, channel, threadTS, user, text string) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	if _, err := c.api.PostEphemeralContext(ctx, channel, user, opts...); err != nil {
+		return fmt.Errorf("post ephemeral message to %s: %w", user, check("chat.postEphemeral", err))
 	}
 	return nil
 }
@@ -88,7 +188,7 @@ func (c *Client) PostDeliveryFailure(ctx context.Context, conv inbox.Conversatio
 func (c *Client) UserName(ctx context.Context, userID string) (string, error) {
 	u, err := c.api.GetUserInfoContext(ctx, userID)
 	if err != nil {
-		return "", fmt.Errorf("get slack user %s: %w", userID, err)
+		return "", fmt.Errorf("get slack user %s: %w", userID, check("users.info", err))
 	}
 	for _, name := range []string{u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name} {
 		if name != "" {
@@ -96,6 +196,29 @@ func (c *Client) UserName(ctx context.Context, userID string) (string, error) {
 		}
 	}
 	return userID, nil
+}
+
+// GroupMembers returns the user ids of a user group's members.
+func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
+	users, err := c.api.GetUserGroupMembersContext(ctx, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("list members of slack user group %s: %w", groupID, check("usergroups.users.list", err))
+	}
+	return users, nil
+}
+
+// ThreadLink is a link to a conversation's Slack thread, built from the
+// workspace URL auth.test reports (asked once per client).
+func (c *Client) ThreadLink(ctx context.Context, conv inbox.Conversation) string {
+	c.teamURLOnce.Do(func() {
+		if res, err := c.api.AuthTestContext(ctx); err == nil {
+			c.teamURL = strings.TrimSuffix(res.URL, "/")
+		}
+	})
+	if c.teamURL == "" || conv.SlackThreadTS == "" {
+		return ""
+	}
+	return c.teamURL + "/archives/" + conv.SlackChannel + "/p" + strings.Replace(conv.SlackThreadTS, ".", "", 1)
 }
 
 func customerName(conv inbox.Conversation, m inbox.Message) string {
@@ -107,40 +230,7 @@ func customerName(conv inbox.Conversation, m inbox.Message) string {
 	return "Visitor"
 }
 
-func cardFallback(conv inbox.Conversation, first inbox.Message) string {
-	return fmt.Sprintf("New %s conversation from %s: %s", conv.Channel.Label(),
-		Escape(customerName(conv, first)), Escape(Truncate(first.Text, 150)))
-}
-
-// Card is the Block Kit card at the root of a conversation's thread.
-func Card(conv inbox.Conversation, first inbox.Message) []slack.Block {
-	customer := "*Customer*\n" + Escape(customerName(conv, first))
-	fields := []*slack.TextBlockObject{
-		slack.NewTextBlockObject(slack.MarkdownType, customer, false, false),
-		slack.NewTextBlockObject(slack.MarkdownType, "*Channel*\n"+conv.Channel.Label(), false, false),
-		slack.NewTextBlockObject(slack.MarkdownType, "*Status*\n"+statusLabel(conv.Status), false, false),
-	}
-	excerpt := "*First message*\n" + Quote(Escape(Truncate(first.Text, cardExcerptRunes)))
-	opened := fmt.Sprintf("<!date^%d^Opened {date_short_pretty} at {time}|Opened %s>",
-		conv.OpenedAt.Unix(), conv.OpenedAt.UTC().Format("2006-01-02 15:04 UTC"))
-	return []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "New "+conv.Channel.Label()+" conversation", false, false)),
-		slack.NewSectionBlock(nil, fields, nil),
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, excerpt, false, true), nil, nil),
-		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			opened+" · conversation `"+conv.ID+"` · reply in this thread to answer the customer", false, false)),
-	}
-}
-
-func statusLabel(s inbox.Status) string {
-	switch s {
-	case inbox.StatusResolved:
-		return ":white_check_mark: Resolved"
-	case inbox.StatusPending:
-		return ":hourglass: Pending"
-	case inbox.StatusSnoozed:
-		return ":zzz: Snoozed"
-	default:
-		return ":large_green_circle: Open"
-	}
+func cardFallback(conv inbox.Conversation) string {
+	return fmt.Sprintf("%s conversation from %s (%s): %s", conv.Channel.Label(),
+		Escape(customerName(conv, inbox.Message{})), conv.Status, Escape(Truncate(conv.FirstMessageText, 150)))
 }

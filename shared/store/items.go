@@ -14,6 +14,10 @@ const (
 	skDedupe   = "DEDUPE"
 	skThread   = "THREAD"
 	msgPrefix  = "MSG#"
+	convPrefix = "CONV#"
+	// snoozedPartition is the one GSI3 partition of snoozed conversations,
+	// sorted by wake-up time, so the waker reads only what is due.
+	snoozedPartition = "SNOOZED"
 	// openPartition is the one GSI2 partition of open conversations. One
 	// partition takes about 1,000 writes a second; shard it per inbox (and
 	// by a hash suffix) before an inbox comes near that.
@@ -22,13 +26,14 @@ const (
 
 func customerPK(id string) string                  { return "CUST#" + id }
 func identityPK(ch inbox.Channel, a string) string { return "IDENT#" + string(ch) + "#" + a }
-func convPK(id string) string                      { return "CONV#" + id }
+func convPK(id string) string                      { return convPrefix + id }
 func msgSK(id string) string                       { return msgPrefix + id }
 func dedupePK(key string) string                   { return "DEDUPE#" + key }
 func threadPK(channel, ts string) string           { return "SLACK#" + channel + "#" + ts }
 func openSK(lastActivity time.Time, id string) string {
 	return formatTime(lastActivity) + "#" + id
 }
+func snoozedSK(until time.Time, id string) string { return formatTime(until) + "#" + id }
 
 // timeLayout has a fixed width so times in sort keys order as strings.
 const timeLayout = "2006-01-02T15:04:05.000Z"
@@ -51,14 +56,32 @@ func parseTime(s string) time.Time {
 	return t
 }
 
+// customerItem sits in GSI1 under its own key with its identities, so a
+// customer's profile reads in one Query; it counts the customer's
+// conversations so the card never queries them.
 type customerItem struct {
-	PK        string
-	SK        string
-	Type      string `dynamodbav:"type"`
-	ID        string `dynamodbav:"id"`
-	Name      string `dynamodbav:"name,omitempty"`
-	Email     string `dynamodbav:"email,omitempty"`
-	CreatedAt string `dynamodbav:"createdAt"`
+	PK                string
+	SK                string
+	Type              string `dynamodbav:"type"`
+	GSI1PK            string `dynamodbav:"GSI1PK"`
+	GSI1SK            string `dynamodbav:"GSI1SK"`
+	ID                string `dynamodbav:"id"`
+	Name              string `dynamodbav:"name,omitempty"`
+	Email             string `dynamodbav:"email,omitempty"`
+	CreatedAt         string `dynamodbav:"createdAt"`
+	ConversationCount int    `dynamodbav:"conversationCount,omitempty"`
+	LastOpenedAt      string `dynamodbav:"lastOpenedAt,omitempty"`
+	PreviousOpenedAt  string `dynamodbav:"previousOpenedAt,omitempty"`
+	LastCSAT          int    `dynamodbav:"lastCsat,omitempty"`
+}
+
+func newCustomerItem(c inbox.Customer, openedAt time.Time) customerItem {
+	return customerItem{
+		PK: customerPK(c.ID), SK: skCustomer, Type: "customer",
+		GSI1PK: customerPK(c.ID), GSI1SK: skCustomer,
+		ID: c.ID, Name: c.Name, Email: c.Email, CreatedAt: formatTime(c.CreatedAt),
+		ConversationCount: 1, LastOpenedAt: formatTime(openedAt),
+	}
 }
 
 // identityItem maps a channel address to its customer and mirrors the state
@@ -68,6 +91,8 @@ type identityItem struct {
 	PK                     string
 	SK                     string
 	Type                   string `dynamodbav:"type"`
+	GSI1PK                 string `dynamodbav:"GSI1PK"`
+	GSI1SK                 string `dynamodbav:"GSI1SK"`
 	Channel                string `dynamodbav:"channel"`
 	Address                string `dynamodbav:"address"`
 	CustomerID             string `dynamodbav:"customerId"`
@@ -80,26 +105,69 @@ type identityItem struct {
 type conversationItem struct {
 	PK               string
 	SK               string
-	Type             string `dynamodbav:"type"`
-	GSI1PK           string `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK           string `dynamodbav:"GSI1SK,omitempty"`
-	GSI2PK           string `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK           string `dynamodbav:"GSI2SK,omitempty"`
-	ID               string `dynamodbav:"id"`
-	CustomerID       string `dynamodbav:"customerId"`
-	CustomerName     string `dynamodbav:"customerName,omitempty"`
-	Channel          string `dynamodbav:"channel"`
-	Address          string `dynamodbav:"address"`
-	Status           string `dynamodbav:"status"`
-	OpenedAt         string `dynamodbav:"openedAt"`
-	LastActivityAt   string `dynamodbav:"lastActivityAt"`
-	ResolvedAt       string `dynamodbav:"resolvedAt,omitempty"`
-	FirstResponseAt  string `dynamodbav:"firstResponseAt,omitempty"`
-	ReopenCount      int    `dynamodbav:"reopenCount,omitempty"`
-	MessageCount     int    `dynamodbav:"messageCount,omitempty"`
-	SlackChannel     string `dynamodbav:"slackChannel,omitempty"`
-	SlackThreadTS    string `dynamodbav:"slackThreadTs,omitempty"`
-	FirstMessageText string `dynamodbav:"firstMessageText,omitempty"`
+	Type             string      `dynamodbav:"type"`
+	GSI1PK           string      `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK           string      `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK           string      `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK           string      `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK           string      `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK           string      `dynamodbav:"GSI3SK,omitempty"`
+	ID               string      `dynamodbav:"id"`
+	CustomerID       string      `dynamodbav:"customerId"`
+	CustomerName     string      `dynamodbav:"customerName,omitempty"`
+	Channel          string      `dynamodbav:"channel"`
+	Address          string      `dynamodbav:"address"`
+	Status           string      `dynamodbav:"status"`
+	OpenedAt         string      `dynamodbav:"openedAt"`
+	LastActivityAt   string      `dynamodbav:"lastActivityAt"`
+	ResolvedAt       string      `dynamodbav:"resolvedAt,omitempty"`
+	FirstResponseAt  string      `dynamodbav:"firstResponseAt,omitempty"`
+	ReopenCount      int         `dynamodbav:"reopenCount,omitempty"`
+	MessageCount     int         `dynamodbav:"messageCount,omitempty"`
+	SlackChannel     string      `dynamodbav:"slackChannel,omitempty"`
+	SlackThreadTS    string      `dynamodbav:"slackThreadTs,omitempty"`
+	FirstMessageText string      `dynamodbav:"firstMessageText,omitempty"`
+	WaitingSince     string      `dynamodbav:"waitingSince,omitempty"`
+	AssigneeID       string      `dynamodbav:"assigneeId,omitempty"`
+	AssigneeName     string      `dynamodbav:"assigneeName,omitempty"`
+	Priority         string      `dynamodbav:"priority,omitempty"`
+	SnoozedUntil     string      `dynamodbav:"snoozedUntil,omitempty"`
+	Triage           *triageItem `dynamodbav:"triage,omitempty"`
+}
+
+type triageItem struct {
+	Category         string `dynamodbav:"category"`
+	Priority         string `dynamodbav:"priority"`
+	Sentiment        string `dynamodbav:"sentiment"`
+	Language         string `dynamodbav:"language,omitempty"`
+	Summary          string `dynamodbav:"summary,omitempty"`
+	SuggestedReply   string `dynamodbav:"suggestedReply,omitempty"`
+	NeedsHumanReason string `dynamodbav:"needsHumanReason,omitempty"`
+	Source           string `dynamodbav:"source"`
+	Model            string `dynamodbav:"model,omitempty"`
+	PromptTokens     int    `dynamodbav:"promptTokens,omitempty"`
+	CompletionTokens int    `dynamodbav:"completionTokens,omitempty"`
+}
+
+func newTriageItem(t inbox.Triage) *triageItem {
+	return &triageItem{
+		Category: t.Category, Priority: string(t.Priority), Sentiment: string(t.Sentiment),
+		Language: t.Language, Summary: t.Summary, SuggestedReply: t.SuggestedReply,
+		NeedsHumanReason: t.NeedsHumanReason, Source: t.Source, Model: t.Model,
+		PromptTokens: t.PromptTokens, CompletionTokens: t.CompletionTokens,
+	}
+}
+
+func (it *triageItem) triage() *inbox.Triage {
+	if it == nil {
+		return nil
+	}
+	return &inbox.Triage{
+		Category: it.Category, Priority: inbox.Priority(it.Priority), Sentiment: inbox.Sentiment(it.Sentiment),
+		Language: it.Language, Summary: it.Summary, SuggestedReply: it.SuggestedReply,
+		NeedsHumanReason: it.NeedsHumanReason, Source: it.Source, Model: it.Model,
+		PromptTokens: it.PromptTokens, CompletionTokens: it.CompletionTokens,
+	}
 }
 
 type messageItem struct {
@@ -114,6 +182,7 @@ type messageItem struct {
 	Text           string `dynamodbav:"text"`
 	AuthorName     string `dynamodbav:"authorName,omitempty"`
 	AgentID        string `dynamodbav:"agentId,omitempty"`
+	AgentName      string `dynamodbav:"agentName,omitempty"`
 	CreatedAt      string `dynamodbav:"createdAt"`
 	ExternalID     string `dynamodbav:"externalId,omitempty"`
 	Delivery       string `dynamodbav:"delivery,omitempty"`
@@ -146,7 +215,12 @@ func newConversationItem(c inbox.Conversation) conversationItem {
 		OpenedAt: formatTime(c.OpenedAt), LastActivityAt: formatTime(c.LastActivityAt),
 		ResolvedAt: formatTime(c.ResolvedAt), FirstResponseAt: formatTime(c.FirstResponseAt),
 		ReopenCount: c.ReopenCount, SlackChannel: c.SlackChannel, SlackThreadTS: c.SlackThreadTS,
-		FirstMessageText: c.FirstMessageText,
+		FirstMessageText: c.FirstMessageText, WaitingSince: formatTime(c.WaitingSince),
+		AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName, Priority: string(c.Priority),
+		SnoozedUntil: formatTime(c.SnoozedUntil),
+	}
+	if c.Triage != nil {
+		it.Triage = newTriageItem(*c.Triage)
 	}
 	if c.Status != inbox.StatusResolved {
 		it.GSI2PK, it.GSI2SK = openPartition, openSK(c.LastActivityAt, c.ID)
@@ -161,7 +235,9 @@ func (it conversationItem) conversation() inbox.Conversation {
 		OpenedAt: parseTime(it.OpenedAt), LastActivityAt: parseTime(it.LastActivityAt),
 		ResolvedAt: parseTime(it.ResolvedAt), FirstResponseAt: parseTime(it.FirstResponseAt),
 		ReopenCount: it.ReopenCount, SlackChannel: it.SlackChannel, SlackThreadTS: it.SlackThreadTS,
-		FirstMessageText: it.FirstMessageText,
+		FirstMessageText: it.FirstMessageText, WaitingSince: parseTime(it.WaitingSince),
+		AssigneeID: it.AssigneeID, AssigneeName: it.AssigneeName, Priority: inbox.Priority(it.Priority),
+		SnoozedUntil: parseTime(it.SnoozedUntil), Triage: it.Triage.triage(),
 	}
 }
 
@@ -170,7 +246,7 @@ func newMessageItem(m inbox.Message) messageItem {
 		PK: convPK(m.ConversationID), SK: msgSK(m.ID), Type: "message",
 		ID: m.ID, ConversationID: m.ConversationID, Direction: string(m.Direction),
 		Author: string(m.Author), Kind: string(m.Kind), Text: m.Text, AuthorName: m.AuthorName,
-		AgentID: m.AgentID, CreatedAt: formatTime(m.CreatedAt), ExternalID: m.ExternalID,
+		AgentID: m.AgentID, AgentName: m.AgentName, CreatedAt: formatTime(m.CreatedAt), ExternalID: m.ExternalID,
 		Delivery: string(m.Delivery), DeliveryError: m.DeliveryError, SlackTS: m.SlackTS,
 	}
 }
@@ -179,7 +255,7 @@ func (it messageItem) message() inbox.Message {
 	return inbox.Message{
 		ID: it.ID, ConversationID: it.ConversationID, Direction: inbox.Direction(it.Direction),
 		Author: inbox.Author(it.Author), Kind: inbox.Kind(it.Kind), Text: it.Text,
-		AuthorName: it.AuthorName, AgentID: it.AgentID, CreatedAt: parseTime(it.CreatedAt),
+		AuthorName: it.AuthorName, AgentID: it.AgentID, AgentName: it.AgentName, CreatedAt: parseTime(it.CreatedAt),
 		ExternalID: it.ExternalID, Delivery: inbox.Delivery(it.Delivery),
 		DeliveryError: it.DeliveryError, SlackTS: it.SlackTS,
 	}
@@ -188,6 +264,7 @@ func (it messageItem) message() inbox.Message {
 func newIdentityItem(id inbox.Identity, latest *inbox.Latest) identityItem {
 	it := identityItem{
 		PK: identityPK(id.Channel, id.Address), SK: skIdentity, Type: "identity",
+		GSI1PK: customerPK(id.CustomerID), GSI1SK: identityPK(id.Channel, id.Address),
 		Channel: string(id.Channel), Address: id.Address, CustomerID: id.CustomerID, Verified: id.Verified,
 	}
 	if latest != nil {

@@ -94,7 +94,7 @@ func appendMessage(msgs *[]inbox.Message, item map[string]types.AttributeValue) 
 
 // CustomerConversations returns a customer's conversations, newest first.
 func (s *Store) CustomerConversations(ctx context.Context, customerID string, limit int) ([]inbox.Conversation, error) {
-	convs, err := s.conversationsByIndex(ctx, "GSI1", "GSI1PK", customerPK(customerID), limit)
+	convs, err := s.conversationsByIndex(ctx, "GSI1", "GSI1PK", customerPK(customerID), "GSI1SK", limit)
 	if err != nil {
 		return nil, fmt.Errorf("query conversations of customer %s: %w", customerID, err)
 	}
@@ -104,14 +104,16 @@ func (s *Store) CustomerConversations(ctx context.Context, customerID string, li
 // OpenConversations returns conversations that are not resolved, most
 // recently active first.
 func (s *Store) OpenConversations(ctx context.Context, limit int) ([]inbox.Conversation, error) {
-	convs, err := s.conversationsByIndex(ctx, "GSI2", "GSI2PK", openPartition, limit)
+	convs, err := s.conversationsByIndex(ctx, "GSI2", "GSI2PK", openPartition, "", limit)
 	if err != nil {
 		return nil, fmt.Errorf("query open conversations: %w", err)
 	}
 	return convs, nil
 }
 
-func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk string, limit int) ([]inbox.Conversation, error) {
+// conversationsByIndex queries conversations newest first; skName, when
+// set, names the index's sort key, which other item types share.
+func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk, skName string, limit int) ([]inbox.Conversation, error) {
 	var convs []inbox.Conversation
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
@@ -120,6 +122,11 @@ func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk stri
 		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 		ScanIndexForward:          aws.Bool(false),
+	}
+	if skName != "" {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :conv)")
+		in.ExpressionAttributeNames["#sk"] = skName
+		in.ExpressionAttributeValues[":conv"] = str(convPrefix)
 	}
 	if limit > 0 {
 		in.Limit = aws.Int32(int32(limit))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -60,17 +59,20 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 		}
 		items = append(items, conv)
 	case inbox.Join:
+		// A customer writing into a snoozed or pending conversation wakes
+		// it; only a resolution in between makes this a conflict.
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET lastActivityAt = :t, GSI2SK = :open ADD messageCount :one",
-			"#status = :expected",
+			"SET lastActivityAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t) "+
+				"REMOVE snoozedUntil, GSI3PK, GSI3SK ADD messageCount :one",
+			"attribute_exists(PK) AND #status <> :resolved",
 			map[string]string{"#status": "status"},
 			map[string]types.AttributeValue{
 				":t": str(formatTime(now)), ":open": str(openSK(now, convID)), ":one": num(1),
-				":expected": str(string(in.Latest.Status)),
+				":openStatus": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
 			}))
 	case inbox.Reopen:
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET #status = :open, lastActivityAt = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
+			"SET #status = :open, lastActivityAt = :t, waitingSince = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
 			"#status = :resolved AND resolvedAt = :resolvedAt",
 			map[string]string{"#status": "status"},
 			map[string]types.AttributeValue{
@@ -78,6 +80,12 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 				":t": str(formatTime(now)), ":openPK": str(openPartition), ":openSK": str(openSK(now, convID)),
 				":one": num(1), ":resolvedAt": str(formatTime(in.Latest.ResolvedAt)),
 			}))
+	}
+	if in.Placement == inbox.Open && in.NewCustomer == nil {
+		items = append(items, s.update(customerPK(in.Identity.CustomerID), skCustomer,
+			"SET previousOpenedAt = if_not_exists(lastOpenedAt, :none), lastOpenedAt = :t ADD conversationCount :one",
+			"attribute_exists(PK)", nil,
+			map[string]types.AttributeValue{":t": str(formatTime(now)), ":none": str(""), ":one": num(1)}))
 	}
 
 	if in.IdentityIsNew {
@@ -105,11 +113,7 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 	}
 
 	if in.NewCustomer != nil {
-		c := in.NewCustomer
-		cust, err := s.put(customerItem{
-			PK: customerPK(c.ID), SK: skCustomer, Type: "customer",
-			ID: c.ID, Name: c.Name, Email: c.Email, CreatedAt: formatTime(c.CreatedAt),
-		}, "attribute_not_exists(PK)", nil)
+		cust, err := s.put(newCustomerItem(*in.NewCustomer, now), "attribute_not_exists(PK)", nil)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +160,7 @@ func (s *Store) SaveOutbound(ctx context.Context, m inbox.Message, dedupeKey str
 	}
 	expr := "SET lastActivityAt = :t"
 	if m.Kind == inbox.KindPublic && m.Author == inbox.AuthorAgent {
-		expr += ", firstResponseAt = if_not_exists(firstResponseAt, :t)"
+		expr += ", firstResponseAt = if_not_exists(firstResponseAt, :t) REMOVE waitingSince"
 	}
 	conv := s.update(convPK(m.ConversationID), skConv, expr, "attribute_exists(PK)", nil,
 		map[string]types.AttributeValue{":t": str(formatTime(m.CreatedAt))})
@@ -240,36 +244,6 @@ func (s *Store) SetThread(ctx context.Context, conversationID, channel, ts strin
 	}
 	if err != nil {
 		return fmt.Errorf("set slack thread of conversation %s: %w", conversationID, err)
-	}
-	return nil
-}
-
-// Resolve marks a conversation resolved at the given time and takes it off
-// the open queue; its identity remembers when, for reopening.
-func (s *Store) Resolve(ctx context.Context, conversationID string, at time.Time) error {
-	conv, err := s.Conversation(ctx, conversationID)
-	if err != nil {
-		return fmt.Errorf("resolve: %w", err)
-	}
-	resolved, when := str(string(inbox.StatusResolved)), str(formatTime(at))
-	items := []types.TransactWriteItem{
-		s.update(convPK(conversationID), skConv,
-			"SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK", "attribute_exists(PK)",
-			map[string]string{"#status": "status"},
-			map[string]types.AttributeValue{":resolved": resolved, ":at": when}),
-		s.update(identityPK(conv.Channel, conv.Address), skIdentity,
-			"SET conversationStatus = :resolved, conversationResolvedAt = :at", "conversationId = :id", nil,
-			map[string]types.AttributeValue{":resolved": resolved, ":at": when, ":id": str(conversationID)}),
-	}
-	// A customer who has since started a newer conversation on the same
-	// address keeps that one as their newest: only the conversation changes.
-	if err := s.transact(ctx, "Resolve", items); err != nil {
-		if _, ok := cancelled(err); !ok {
-			return fmt.Errorf("resolve conversation %s: %w", conversationID, err)
-		}
-		if err := s.transact(ctx, "Resolve", items[:1]); err != nil {
-			return fmt.Errorf("resolve conversation %s: %w", conversationID, err)
-		}
 	}
 	return nil
 }

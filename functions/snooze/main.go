@@ -1,0 +1,22 @@
+// Command snooze is the snooze-waker Lambda function, run every minute by an EventBridge schedule; its handler is built in shared/app.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/switchboard-inbox/switchboard/shared/app"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	a, err := app.FromEnv(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("start snooze function", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.Waker())
+}

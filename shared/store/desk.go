@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
+
+// The state changes agents make. Each is one conditional write that fails
+// with inbox.ErrConflict when it would change nothing (resolving a resolved
+// conversation, assigning it to its assignee), so a retried Slack action
+// or event does its work, and announces it, once.
+
+var statusName = map[string]string{"#status": "status"}
+
+// Assign makes an agent the conversation's owner.
+func (s *Store) Assign(ctx context.Context, conversationID, agentID, agentName string) error {
+	_, err := s.updateIf(ctx, "Assign", convPK(conversationID), skConv,
+		"SET assigneeId = :a, assigneeName = :n",
+		"attribute_exists(PK) AND (attribute_not_exists(assigneeId) OR assigneeId <> :a)", nil,
+		map[string]types.AttributeValue{":a": str(agentID), ":n": str(agentName)},
+		fmt.Sprintf("assign conversation %s to %s", conversationID, agentID))
+	return err
+}
+
+// SetPriority changes the conversation's priority.
+func (s *Store) SetPriority(ctx context.Context, conversationID string, p inbox.Priority) error {
+	_, err := s.updateIf(ctx, "SetPriority", convPK(conversationID), skConv,
+		"SET priority = :p", "attribute_exists(PK) AND (attribute_not_exists(priority) OR priority <> :p)", nil,
+		map[string]types.AttributeValue{":p": str(string(p))},
+		fmt.Sprintf("set priority of conversation %s to %s", conversationID, p))
+	return err
+}
+
+// SetTriage stores triage's conclusions. Its priority applies only while
+// no one has set one, so an agent's choice survives a later triage.
+func (s *Store) SetTriage(ctx context.Context, conversationID string, t inbox.Triage) error {
+	av, err := attributevalue.Marshal(newTriageItem(t))
+	if err != nil {
+		return fmt.Errorf("encode triage of conversation %s: %w", conversationID, err)
+	}
+	_, err = s.updateIf(ctx, "SetTriage", convPK(conversationID), skConv,
+		"SET triage = :t, priority = if_not_exists(priority, :p)", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":t": av, ":p": str(string(t.Priority))},
+		fmt.Sprintf("set triage of conversation %s", conversationID))
+	return err
+}
+
+// Snooze hides a conversation until the given time, when the waker opens
+// it again. A resolved conversation cannot be snoozed.
+func (s *Store) Snooze(ctx context.Context, conversationID string, until time.Time) error {
+	_, err := s.updateIf(ctx, "Snooze", convPK(conversationID), skConv,
+		"SET #status = :snoozed, snoozedUntil = :until, GSI3PK = :pk, GSI3SK = :sk",
+		"attribute_exists(PK) AND #status <> :resolved AND (attribute_not_exists(snoozedUntil) OR snoozedUntil <> :until)", statusName,
+		map[string]types.AttributeValue{
+			":snoozed": str(string(inbox.StatusSnoozed)), ":resolved": str(string(inbox.StatusResolved)),
+			":until": str(formatTime(until)), ":pk": str(snoozedPartition), ":sk": str(snoozedSK(until, conversationID)),
+		},
+		fmt.Sprintf("snooze conversation %s until %s", conversationID, until.Format(time.RFC3339)))
+	return err
+}
+
+// Wake opens a snoozed conversation whose time has come.
+func (s *Store) Wake(ctx context.Context, conversationID string, now time.Time) error {
+	_, err := s.updateIf(ctx, "Wake", convPK(conversationID), skConv,
+		"SET #status = :open REMOVE snoozedUntil, GSI3PK, GSI3SK",
+		"#status = :snoozed AND snoozedUntil <= :now", statusName,
+		map[string]types.AttributeValue{
+			":open": str(string(inbox.StatusOpen)), ":snoozed": str(string(inbox.StatusSnoozed)),
+			":now": str(formatTime(now)),
+		},
+		fmt.Sprintf("wake conversation %s", conversationID))
+	return err
+}
+
+// DueSnoozes returns snoozed conversations that should be awake at now,
+// soonest first.
+func (s *Store) DueSnoozes(ctx context.Context, now time.Time, limit int) ([]inbox.Conversation, error) {
+	var convs []inbox.Conversation
+	err := s.query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String("GSI3"),
+		KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK < :due"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			// "~" sorts after every id, so the bound takes ids due at now.
+			":pk": str(snoozedPartition), ":due": str(formatTime(now) + "#~"),
+		},
+		Limit: aws.Int32(int32(limit)),
+	}, func(item map[string]types.AttributeValue) error {
+		if len(convs) >= limit {
+			return errStop
+		}
+		var it conversationItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		convs = append(convs, it.conversation())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query snoozed conversations due at %s: %w", now.Format(time.RFC3339), err)
+	}
+	return convs, nil
+}
+
+// Reopen opens a resolved conversation again at an agent's request.
+func (s *Store) Reopen(ctx context.Context, conversationID string, at time.Time) error {
+	open := str(string(inbox.StatusOpen))
+	return s.setResolution(ctx, "reopen", conversationID,
+		update{
+			expr: "SET #status = :open, lastActivityAt = :at, GSI2PK = :openPK, GSI2SK = :openSK REMOVE resolvedAt ADD reopenCount :one",
+			cond: "#status = :resolved",
+			values: map[string]types.AttributeValue{
+				":open": open, ":resolved": str(string(inbox.StatusResolved)), ":at": str(formatTime(at)),
+				":openPK": str(openPartition), ":openSK": str(openSK(at, conversationID)), ":one": num(1),
+			},
+		},
+		update{
+			expr:   "SET conversationStatus = :open REMOVE conversationResolvedAt",
+			values: map[string]types.AttributeValue{":open": open},
+		})
+}
+
+// Resolve marks a conversation resolved at the given time and takes it off
+// the open and snoozed queues; its identity remembers when, for reopening.
+func (s *Store) Resolve(ctx context.Context, conversationID string, at time.Time) error {
+	resolved, when := str(string(inbox.StatusResolved)), str(formatTime(at))
+	return s.setResolution(ctx, "resolve", conversationID,
+		update{
+			expr:   "SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK, GSI3PK, GSI3SK, snoozedUntil, waitingSince",
+			cond:   "attribute_exists(PK) AND #status <> :resolved",
+			values: map[string]types.AttributeValue{":resolved": resolved, ":at": when},
+		},
+		update{
+			expr:   "SET conversationStatus = :resolved, conversationResolvedAt = :at",
+			values: map[string]types.AttributeValue{":resolved": resolved, ":at": when},
+		})
+}
+
+type update struct {
+	expr, cond string
+	values     map[string]types.AttributeValue
+}
+
+// setResolution changes a conversation's status together with the mirror
+// of it on its identity. The identity's condition names the conversation,
+// so when the customer has started a newer one on the same address the
+// identity keeps that one and only the conversation changes.
+func (s *Store) setResolution(ctx context.Context, op, conversationID string, conv, ident update) error {
+	c, err := s.Conversation(ctx, conversationID)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	ident.values[":id"] = str(conversationID)
+	items := []types.TransactWriteItem{
+		s.update(convPK(conversationID), skConv, conv.expr, conv.cond, statusName, conv.values),
+		s.update(identityPK(c.Channel, c.Address), skIdentity, ident.expr, "conversationId = :id", nil, ident.values),
+	}
+	what := fmt.Sprintf("%s conversation %s", op, conversationID)
+	err = s.transact(ctx, op, items)
+	if failed, ok := cancelled(err); ok {
+		if len(failed) > 0 && failed[0] {
+			return fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+		}
+		_, err = s.updateIf(ctx, op, convPK(conversationID), skConv, conv.expr, conv.cond, statusName, conv.values, what)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// Profile returns what is known of a customer across conversations, in one
+// Query of GSI1: the customer item and its identities sort after its
+// conversations ("CONV#" < "CUSTOMER" < "IDENT#").
+func (s *Store) Profile(ctx context.Context, customerID string) (inbox.Profile, error) {
+	var p inbox.Profile
+	found := false
+	err := s.query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String("GSI1"),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK >= :customer"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(customerPK(customerID)), ":customer": str(skCustomer),
+		},
+	}, func(item map[string]types.AttributeValue) error {
+		var typed struct {
+			Type string `dynamodbav:"type"`
+		}
+		if err := attributevalue.UnmarshalMap(item, &typed); err != nil {
+			return err
+		}
+		switch typed.Type {
+		case "customer":
+			var it customerItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return err
+			}
+			found = true
+			p.Customer = inbox.Customer{ID: it.ID, Name: it.Name, Email: it.Email, CreatedAt: parseTime(it.CreatedAt)}
+			p.Conversations, p.PreviousOpenedAt, p.LastCSAT = it.ConversationCount, parseTime(it.PreviousOpenedAt), it.LastCSAT
+		case "identity":
+			var it identityItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return err
+			}
+			id, _ := it.identity()
+			p.Identities = append(p.Identities, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return inbox.Profile{}, fmt.Errorf("query profile of customer %s: %w", customerID, err)
+	}
+	if !found {
+		return inbox.Profile{}, fmt.Errorf("query profile of customer %s: %w", customerID, inbox.ErrNotFound)
+	}
+	return p, nil
+}
+
+// MessageBySlackTS finds the message of a conversation that was posted
+// (or written) in Slack at ts.
+func (s *Store) MessageBySlackTS(ctx context.Context, conversationID, ts string) (inbox.Message, error) {
+	var found *inbox.Message
+	err := s.query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		FilterExpression:          aws.String("slackTs = :ts"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(convPK(conversationID)), ":prefix": str(msgPrefix), ":ts": str(ts)},
+		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) error {
+		var msgs []inbox.Message
+		if err := appendMessage(&msgs, item); err != nil {
+			return err
+		}
+		found = &msgs[0]
+		return errStop
+	})
+	if err != nil {
+		return inbox.Message{}, fmt.Errorf("find message at slack ts %s in conversation %s: %w", ts, conversationID, err)
+	}
+	if found == nil {
+		return inbox.Message{}, fmt.Errorf("find message at slack ts %s in conversation %s: %w", ts, conversationID, inbox.ErrNotFound)
+	}
+	return *found, nil
+}
+
+// EditQueued replaces the text of an outbound message that has not been
+// claimed for sending; inbox.ErrConflict means it is too late.
+func (s *Store) EditQueued(ctx context.Context, conversationID, messageID, text string) error {
+	_, err := s.updateIf(ctx, "EditQueued", convPK(conversationID), msgSK(messageID),
+		"SET #text = :text", "delivery = :queued", map[string]string{"#text": "text"},
+		map[string]types.AttributeValue{":text": str(text), ":queued": str(string(inbox.DeliveryQueued))},
+		fmt.Sprintf("edit queued message %s of conversation %s", messageID, conversationID))
+	return err
+}
+
+// CancelQueued withdraws an outbound message that has not been claimed for
+// sending; inbox.ErrConflict means it is too late.
+func (s *Store) CancelQueued(ctx context.Context, conversationID, messageID string) error {
+	_, err := s.updateIf(ctx, "CancelQueued", convPK(conversationID), msgSK(messageID),
+		"SET delivery = :cancelled", "delivery = :queued", nil,
+		map[string]types.AttributeValue{
+			":cancelled": str(string(inbox.DeliveryCancelled)), ":queued": str(string(inbox.DeliveryQueued)),
+		},
+		fmt.Sprintf("cancel queued message %s of conversation %s", messageID, conversationID))
+	return err
+}
+
+// ClaimDelivery marks an outbound message as being sent and returns it as
+// it now is, so the dispatcher sends the latest edit and an edit or a
+// deletion after this point is refused. A message claimed before (a retry
+// after a crash) can be claimed again; anything else is inbox.ErrConflict.
+func (s *Store) ClaimDelivery(ctx context.Context, conversationID, messageID string) (inbox.Message, error) {
+	item, err := s.updateIf(ctx, "ClaimDelivery", convPK(conversationID), msgSK(messageID),
+		"SET delivery = :sending", "delivery IN (:queued, :sending)", nil,
+		map[string]types.AttributeValue{
+			":sending": str(string(inbox.DeliverySending)), ":queued": str(string(inbox.DeliveryQueued)),
+		},
+		fmt.Sprintf("claim message %s of conversation %s for delivery", messageID, conversationID))
+	if err != nil {
+		return inbox.Message{}, err
+	}
+	var msgs []inbox.Message
+	if err := appendMessage(&msgs, item); err != nil {
+		return inbox.Message{}, fmt.Errorf("decode message %s: %w", messageID, err)
+	}
+	return msgs[0], nil
+}
+
+// updateIf runs one conditional UpdateItem and returns the item after it.
+// A failed condition is inbox.ErrNotFound when the item does not exist and
+// inbox.ErrConflict when it does.
+func (s *Store) updateIf(ctx context.Context, op, pk, sk, expr, cond string, names map[string]string, values map[string]types.AttributeValue, what string) (map[string]types.AttributeValue, error) {
+	in := &dynamodb.UpdateItemInput{
+		TableName:                           &s.table,
+		Key:                                 key(pk, sk),
+		UpdateExpression:                    &expr,
+		ConditionExpression:                 &cond,
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		ReturnConsumedCapacity:              types.ReturnConsumedCapacityTotal,
+	}
+	if len(names) > 0 {
+		in.ExpressionAttributeNames = names
+	}
+	res, err := s.db.UpdateItem(ctx, in)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if len(ccf.Item) == 0 {
+			return nil, fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if res.ConsumedCapacity != nil {
+		s.observe(op, []types.ConsumedCapacity{*res.ConsumedCapacity})
+	}
+	return res.Attributes, nil
+}
