@@ -294,7 +294,7 @@ func TestWorkspaceSlashCommandAndHome(t *testing.T) {
 		{"mine", "Feature idea: dark mode please"},
 		{"find dark mode", "Feature idea"},
 		{"report 7d", "not part of this deployment yet"},
-		{"frobnicate", "I don't know `frobnicate`"},
+		{"frobnicate", "I don't know that command"},
 	} {
 		res, err := w.st.Slack.Command(ctx, slackstub.AgentAlexID, "C0SUPPORT", "/switchboard", tc.text)
 		if err != nil || res.Status != http.StatusOK {

@@ -113,6 +113,7 @@ func (a *App) Dispatcher() queue.BatchHandler {
 		Store:       a.Store,
 		Senders:     map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: chat.Sender{}},
 		Notify:      a.Slack,
+		Route:       a.Route,
 		MaxAttempts: a.Config.DeliverMaxAttempts,
 	}
 	return queue.Handler(a.Log, svc.Deliver, a.Deliver)

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -71,15 +72,15 @@ func Load(getenv func(string) string) (Config, error) {
 		SlackChannelID:     getenv("SLACK_CHANNEL_ID"),
 		SlackAPIURL:        getenv("SLACK_API_URL"),
 		ChatIdentitySecret: getenv("CHAT_IDENTITY_SECRET"),
-		NotePrefix:         or(getenv("SLACK_NOTE_PREFIX"), inbox.DefaultNotePrefix),
+		NotePrefix:         cmp.Or(getenv("SLACK_NOTE_PREFIX"), inbox.DefaultNotePrefix),
 		AgentsGroup:        getenv("SLACK_AGENTS_GROUP_ID"),
-		AgentNames:         inbox.AgentNameStyle(or(getenv("AGENT_NAME_STYLE"), string(inbox.AgentFirstName))),
-		TeamName:           or(getenv("SUPPORT_TEAM_NAME"), "Support"),
-		Command:            or(getenv("SLACK_COMMAND"), "/switchboard"),
+		AgentNames:         inbox.AgentNameStyle(cmp.Or(getenv("AGENT_NAME_STYLE"), string(inbox.AgentFirstName))),
+		TeamName:           cmp.Or(getenv("SUPPORT_TEAM_NAME"), "Support"),
+		Command:            cmp.Or(getenv("SLACK_COMMAND"), "/switchboard"),
 		TimeZone:           time.UTC,
 		OpenAIAPIKey:       getenv("OPENAI_API_KEY"),
 		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
-		OpenAIModel:        or(getenv("OPENAI_MODEL"), "gpt-4o-mini"),
+		OpenAIModel:        cmp.Or(getenv("OPENAI_MODEL"), "gpt-4o-mini"),
 		OpenAITimeout:      8 * time.Second,
 		TriageRulesFile:    getenv("TRIAGE_RULES_FILE"),
 		TriageTone:         getenv("TRIAGE_TONE"),
@@ -136,13 +137,6 @@ func Load(getenv func(string) string) (Config, error) {
 
 // TriageModel reports whether a model is configured for triage.
 func (c Config) TriageModel() bool { return c.OpenAIBaseURL != "" || c.OpenAIAPIKey != "" }
-
-func or(v, fallback string) string {
-	if v == "" {
-		return fallback
-	}
-	return v
-}
 
 // Require reports the first of the named settings that is empty.
 func (c Config) Require(names ...string) error {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 
 // Store is what the desk needs of storage.
 type Store interface {
-	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
 	Assign(ctx context.Context, conversationID, agentID, agentName string) error
 	Resolve(ctx context.Context, conversationID string, at time.Time) error
 	Reopen(ctx context.Context, conversationID string, at time.Time) error
@@ -112,16 +110,17 @@ func (s *Service) WakeDue(ctx context.Context) (int, error) {
 	return woken, errors.Join(errs...)
 }
 
-// announce queues the card refresh and notice of a change that happened;
-// a change that did not happen (inbox.ErrConflict) is no error.
+// announce queues the card redraw and notice of a change that happened. A
+// change that did not happen (inbox.ErrConflict) is no error and says
+// nothing, but still redraws the card: the action may be the retry of one
+// whose write succeeded and whose redraw was never queued.
 func (s *Service) announce(ctx context.Context, conversationID, ref string, err error, notice string) error {
+	j := queue.Job{ConversationID: conversationID, Card: true, Notice: notice, ID: "desk#" + ref}
 	if errors.Is(err, inbox.ErrConflict) {
-		return nil
-	}
-	if err != nil {
+		j.Notice, j.ID = "", "desk-redraw#"+ref
+	} else if err != nil {
 		return err
 	}
-	j := queue.Job{ConversationID: conversationID, Card: true, Notice: notice, ID: "desk#" + ref}
 	if err := s.Route.Publish(ctx, j); err != nil {
 		return fmt.Errorf("queue card refresh of conversation %s: %w", conversationID, err)
 	}
@@ -146,7 +145,6 @@ func (s *Service) Lists(ctx context.Context, agentID string) (mine, snoozed, una
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	slices.Reverse(open)
 	for _, c := range open {
 		switch {
 		case c.AssigneeID == agentID && c.Status == inbox.StatusSnoozed:

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 	"github.com/switchboard-inbox/switchboard/shared/queue"
@@ -18,6 +19,12 @@ type Store interface {
 	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
 	ClaimDelivery(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
 	SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error
+	Answered(ctx context.Context, conversationID string, at time.Time) error
+}
+
+// Publisher queues the card redraw that shows the customer is answered.
+type Publisher interface {
+	Publish(ctx context.Context, j queue.Job) error
 }
 
 // Sender delivers a message on one channel and returns the provider's id
@@ -44,6 +51,7 @@ type Service struct {
 	Store   Store
 	Senders map[inbox.Channel]Sender
 	Notify  Notifier
+	Route   Publisher
 	// MaxAttempts equals the queue's maxReceiveCount: the last attempt
 	// reports the failure before the message moves to the dead-letter queue.
 	MaxAttempts int
@@ -55,15 +63,25 @@ type Service struct {
 // cancelled, a note) is skipped, so a redelivered job sends nothing twice.
 func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attempt) error {
 	m, err := s.Store.ClaimDelivery(ctx, j.ConversationID, j.MessageID)
-	if errors.Is(err, inbox.ErrConflict) {
-		return nil
-	}
-	if err != nil {
+	claimed := err == nil
+	if err != nil && !errors.Is(err, inbox.ErrConflict) {
 		return fmt.Errorf("deliver: %w", err)
+	}
+	if !claimed && m.Delivery != inbox.DeliverySent && m.Delivery != inbox.DeliveryFailed {
+		return nil
 	}
 	conv, err := s.Store.Conversation(ctx, j.ConversationID)
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
+	}
+	if !claimed {
+		// Settled before, but this job came back: the Slack side of it
+		// may have failed (a rate limit), so show it again; both are
+		// harmless to repeat.
+		if m.Delivery == inbox.DeliverySent {
+			return s.announceSent(ctx, conv, m)
+		}
+		return s.Notify.PostDeliveryFailure(ctx, conv, m, m.DeliveryError)
 	}
 	sender, ok := s.Senders[conv.Channel]
 	if !ok {
@@ -74,12 +92,7 @@ func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attemp
 		if err := s.Store.SetDelivery(ctx, conv.ID, m.ID, inbox.DeliverySent, externalID, ""); err != nil {
 			return fmt.Errorf("deliver: %w", err)
 		}
-		// The queue logs a failure here once; its retry finds the message
-		// settled and sends nothing again, so only the check mark is lost.
-		if err := s.Notify.MarkDelivered(ctx, conv, m); err != nil {
-			return fmt.Errorf("deliver: message %s sent, but: %w", m.ID, err)
-		}
-		return nil
+		return s.announceSent(ctx, conv, m)
 	}
 	sendErr = fmt.Errorf("send message %s to %s: %w", m.ID, conv.Channel, sendErr)
 	var permanent *PermanentError
@@ -94,6 +107,28 @@ func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attemp
 		return sendErr
 	}
 	return sendErr
+}
+
+// announceSent records that the customer is answered, marks the reply
+// delivered in the thread, and has the card redrawn if the customer was
+// waiting for it.
+func (s *Service) announceSent(ctx context.Context, conv inbox.Conversation, m inbox.Message) error {
+	if m.Author == inbox.AuthorAgent {
+		if err := s.Store.Answered(ctx, conv.ID, m.CreatedAt); err != nil {
+			return fmt.Errorf("deliver: %w", err)
+		}
+	}
+	if err := s.Notify.MarkDelivered(ctx, conv, m); err != nil {
+		return fmt.Errorf("deliver: message %s sent, but: %w", m.ID, err)
+	}
+	if conv.WaitingSince.IsZero() || conv.WaitingSince.After(m.CreatedAt) || s.Route == nil {
+		return nil
+	}
+	j := queue.Job{ConversationID: conv.ID, Card: true, ID: "answered#" + m.ID}
+	if err := s.Route.Publish(ctx, j); err != nil {
+		return fmt.Errorf("deliver: queue card redraw: %w", err)
+	}
+	return nil
 }
 
 // giveUp marks the message failed and says so in the thread, where the

@@ -50,7 +50,7 @@ func setup(t *testing.T) (*store.Store, *slackstub.Server, *slackui.Client, queu
 		t.Fatal(err)
 	}
 	conv := w.Conversation
-	rootTS, err := slack.PostConversation(ctx, "C0SUPPORT", conv, inbox.Profile{})
+	rootTS, err := slack.PostConversation(ctx, "C0SUPPORT", conv, inbox.Profile{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestDeliverHonoursEditsAndWithdrawals(t *testing.T) {
 	st, _, slack, job, _ := setup(t)
 	sender := &flakySender{}
 	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: sender}, Notify: slack, MaxAttempts: 3}
-	if err := st.EditQueued(ctx, job.ConversationID, job.MessageID, "We're on it, Ada"); err != nil {
+	if _, err := st.EditQueued(ctx, job.ConversationID, job.MessageID, "We're on it, Ada"); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Deliver(ctx, job, 1); err != nil {
@@ -180,10 +180,10 @@ func TestDeliverHonoursEditsAndWithdrawals(t *testing.T) {
 	if len(sender.sent) != 1 || sender.sent[0] != "We're on it, Ada" {
 		t.Errorf("sent %q; want the edited text", sender.sent)
 	}
-	if err := st.EditQueued(ctx, job.ConversationID, job.MessageID, "too late"); !errors.Is(err, inbox.ErrConflict) {
-		t.Errorf("EditQueued after sending = %v; want ErrConflict", err)
+	if m, err := st.EditQueued(ctx, job.ConversationID, job.MessageID, "too late"); !errors.Is(err, inbox.ErrConflict) || m.Delivery != inbox.DeliverySent {
+		t.Errorf("EditQueued after sending = %s, %v; want ErrConflict, with the message as sent", m.Delivery, err)
 	}
-	if err := st.CancelQueued(ctx, job.ConversationID, job.MessageID); !errors.Is(err, inbox.ErrConflict) {
+	if _, err := st.CancelQueued(ctx, job.ConversationID, job.MessageID); !errors.Is(err, inbox.ErrConflict) {
 		t.Errorf("CancelQueued after sending = %v; want ErrConflict", err)
 	}
 
@@ -193,7 +193,7 @@ func TestDeliverHonoursEditsAndWithdrawals(t *testing.T) {
 	if err := st.SaveOutbound(ctx, withdrawn, "slack#EvD2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CancelQueued(ctx, job.ConversationID, withdrawn.ID); err != nil {
+	if _, err := st.CancelQueued(ctx, job.ConversationID, withdrawn.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Deliver(ctx, queue.Job{ConversationID: job.ConversationID, MessageID: withdrawn.ID}, 1); err != nil {
@@ -201,5 +201,37 @@ func TestDeliverHonoursEditsAndWithdrawals(t *testing.T) {
 	}
 	if sender.calls != 1 {
 		t.Errorf("sent %d messages; want the withdrawn one not sent", sender.calls)
+	}
+}
+
+// A check mark Slack refused (a rate limit) is put on when the job comes
+// back, without sending the message again.
+func TestDeliverRetriesTheCheckMarkOnly(t *testing.T) {
+	ctx := context.Background()
+	st, stub, slack, job, _ := setup(t)
+	conv, _ := st.Conversation(ctx, job.ConversationID)
+	m, _ := st.Message(ctx, job.ConversationID, job.MessageID)
+	ts, err := slack.PostAgentReply(ctx, conv, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetMessageSlackTS(ctx, conv.ID, m.ID, ts); err != nil {
+		t.Fatal(err)
+	}
+	sender := &flakySender{}
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: sender}, Notify: slack, MaxAttempts: 3}
+	stub.FailNext("reactions.add", "ratelimited")
+	if err := svc.Deliver(ctx, job, 1); err == nil {
+		t.Fatal("Deliver with the check mark rate-limited = nil; want an error so the job comes back")
+	}
+	if err := svc.Deliver(ctx, job, 2); err != nil {
+		t.Fatal(err)
+	}
+	marked := false
+	for _, posted := range stub.Messages() {
+		marked = marked || posted.TS == ts && slices.Contains(posted.Reactions, slackui.ReactionDelivered)
+	}
+	if sender.calls != 1 || !marked {
+		t.Errorf("sent %d times, marked %v; want sent once and marked on the retry", sender.calls, marked)
 	}
 }

@@ -65,7 +65,8 @@ type InboundWrite struct {
 	Identity      Identity
 	IdentityIsNew bool
 	// Latest is the identity's newest conversation as read before
-	// deciding; the write must fail with ErrConflict if it has changed.
+	// deciding; the write must fail with ErrConflict if it has changed in
+	// a way that changes the decision (a resolution, a newer conversation).
 	Latest *Latest
 	// NewCustomer is set when the message creates its customer.
 	NewCustomer *Customer

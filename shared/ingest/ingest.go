@@ -64,10 +64,11 @@ func (s *Service) Ingest(ctx context.Context, in inbox.Inbound) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	// A new or reopened conversation is triaged afresh; the router skips
-	// triage it has already done, so a duplicate's job need not say.
+	// A new or reopened conversation is triaged afresh. A duplicate's
+	// placement is unknown and its first delivery may never have reached
+	// the router, so it asks too; the router skips triage already done.
 	job := queue.Job{ConversationID: res.ConversationID, MessageID: res.MessageID,
-		Triage: !res.Duplicate && res.Placement != inbox.Join}
+		Triage: res.Duplicate || res.Placement != inbox.Join}
 	if err := s.Route.Publish(ctx, job); err != nil {
 		return Result{}, fmt.Errorf("route message %s: %w", res.MessageID, err)
 	}

@@ -62,7 +62,7 @@ func TestIngest(t *testing.T) {
 	want := []queue.Job{
 		{ConversationID: first.ConversationID, MessageID: first.MessageID, Triage: true},
 		{ConversationID: first.ConversationID, MessageID: second.MessageID},
-		{ConversationID: first.ConversationID, MessageID: second.MessageID},
+		{ConversationID: first.ConversationID, MessageID: second.MessageID, Triage: true},
 	}
 	if fmt.Sprint(rec.jobs) != fmt.Sprint(want) {
 		t.Errorf("published %v; want %v (a new conversation is triaged; a duplicate is routed again, the router skips it)", rec.jobs, want)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -76,7 +77,7 @@ func (q *SQS) Publish(ctx context.Context, j Job) error {
 		MessageDeduplicationId: aws.String(j.DedupeID()),
 	})
 	if err != nil {
-		return fmt.Errorf("enqueue message %s of conversation %s: %w", j.MessageID, j.ConversationID, err)
+		return fmt.Errorf("enqueue job %s of conversation %s: %w", j.DedupeID(), j.ConversationID, err)
 	}
 	return nil
 }
@@ -117,56 +118,86 @@ type retryAfter interface {
 }
 
 // Handler runs fn on each job of a batch and reports the failed ones for
-// redelivery. Once a job of a conversation fails, the later jobs of that
-// conversation in the batch are not run and are reported too, so a FIFO
-// group never runs out of order. A failure that asks to be retried later
-// (a rate limit) is hidden for that long through delay, which may be nil.
-// Failures are logged here, once.
+// redelivery. Conversations (FIFO groups) run concurrently, so one slow
+// conversation (a model call) does not hold up the others in its batch;
+// within a conversation jobs run in order, and once one fails the later
+// ones are not run and are reported too, so a conversation never runs out
+// of order. A failure that asks to be retried later (a rate limit) is
+// hidden for that long through delay, which may be nil. Failures are
+// logged here, once.
 func Handler(log *slog.Logger, fn Func, delay Delayer) BatchHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		var res events.SQSEventResponse
-		failedGroups := map[string]bool{}
-		for _, m := range ev.Records {
+		failed := make([]bool, len(ev.Records))
+		groups := map[string][]int{}
+		var order []string
+		for i, m := range ev.Records {
 			group := m.Attributes["MessageGroupId"]
 			var j Job
 			if err := json.Unmarshal([]byte(m.Body), &j); err != nil || !j.valid() {
 				// A body no handler can read would fail forever: let it go
 				// to the dead-letter queue through redelivery, loudly.
 				log.ErrorContext(ctx, "unreadable job", "sqs_message_id", m.MessageId, "err", err)
-				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+				failed[i] = true
 				continue
 			}
 			if group == "" {
 				group = j.GroupID()
 			}
-			if failedGroups[group] {
-				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-				continue
+			if _, ok := groups[group]; !ok {
+				order = append(order, group)
 			}
-			attempt, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
-			if attempt < 1 {
-				attempt = 1
-			}
-			err := fn(ctx, j, Attempt(attempt))
-			if err == nil {
-				continue
-			}
-			failedGroups[group] = true
-			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-			var later retryAfter
-			if errors.As(err, &later) && delay != nil {
-				// Rate limits are expected under load: put the job back
-				// for as long as asked, at warning level.
-				log.WarnContext(ctx, "job delayed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
-					"job_id", j.ID, "attempt", attempt, "retry_after", later.RetryAfter(), "err", err)
-				if err := delay.Delay(ctx, m.ReceiptHandle, later.RetryAfter()); err != nil {
-					log.ErrorContext(ctx, "could not delay job", "conversation_id", j.ConversationID, "err", err)
+			groups[group] = append(groups[group], i)
+		}
+		var wg sync.WaitGroup
+		for _, group := range order {
+			wg.Add(1)
+			go func(records []int) {
+				defer wg.Done()
+				for n, i := range records {
+					if err := runOne(ctx, log, fn, delay, ev.Records[i]); err != nil {
+						for _, later := range records[n:] {
+							failed[later] = true
+						}
+						return
+					}
 				}
-				continue
+			}(groups[group])
+		}
+		wg.Wait()
+		var res events.SQSEventResponse
+		for i, m := range ev.Records {
+			if failed[i] {
+				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			}
-			log.ErrorContext(ctx, "job failed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
-				"job_id", j.ID, "attempt", attempt, "err", err)
 		}
 		return res, nil
 	}
+}
+
+// runOne runs one readable job and logs its failure.
+func runOne(ctx context.Context, log *slog.Logger, fn Func, delay Delayer, m events.SQSMessage) error {
+	var j Job
+	_ = json.Unmarshal([]byte(m.Body), &j)
+	attempt, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+	if attempt < 1 {
+		attempt = 1
+	}
+	err := fn(ctx, j, Attempt(attempt))
+	if err == nil {
+		return nil
+	}
+	var later retryAfter
+	if errors.As(err, &later) && delay != nil {
+		// Rate limits are expected under load: put the job back for as
+		// long as asked, at warning level.
+		log.WarnContext(ctx, "job delayed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
+			"job_id", j.ID, "attempt", attempt, "retry_after", later.RetryAfter(), "err", err)
+		if err := delay.Delay(ctx, m.ReceiptHandle, later.RetryAfter()); err != nil {
+			log.ErrorContext(ctx, "could not delay job", "conversation_id", j.ConversationID, "err", err)
+		}
+		return err
+	}
+	log.ErrorContext(ctx, "job failed", "conversation_id", j.ConversationID, "message_id", j.MessageID,
+		"job_id", j.ID, "attempt", attempt, "err", err)
+	return err
 }

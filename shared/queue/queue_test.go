@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +27,12 @@ func job(conv, msg string) string {
 }
 
 func TestHandlerKeepsGroupsInOrder(t *testing.T) {
-	var ran []string
+	var mu sync.Mutex
+	ran := map[string][]string{}
 	fn := func(_ context.Context, j Job, a Attempt) error {
-		ran = append(ran, j.MessageID)
+		mu.Lock()
+		ran[j.ConversationID] = append(ran[j.ConversationID], j.MessageID)
+		mu.Unlock()
 		if j.MessageID == "a2" {
 			return errors.New("slack is down")
 		}
@@ -45,7 +49,7 @@ func TestHandlerKeepsGroupsInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"a1", "a2", "b1"}; !reflect.DeepEqual(ran, want) {
+	if want := map[string][]string{"A": {"a1", "a2"}, "B": {"b1"}}; !reflect.DeepEqual(ran, want) {
 		t.Errorf("ran %v; want %v (a3 must wait behind the failed a2)", ran, want)
 	}
 	var failed []string
@@ -97,7 +101,11 @@ func (e limited) RetryAfter() time.Duration { return e.wait }
 
 type delays map[string]time.Duration
 
+var delaysMu sync.Mutex
+
 func (d delays) Delay(_ context.Context, receipt string, wait time.Duration) error {
+	delaysMu.Lock()
+	defer delaysMu.Unlock()
 	d[receipt] = wait
 	return nil
 }
@@ -146,5 +154,28 @@ func TestJobDedupeID(t *testing.T) {
 		if got := tc.job.DedupeID(); got != tc.want {
 			t.Errorf("%+v.DedupeID() = %q; want %q", tc.job, got, tc.want)
 		}
+	}
+}
+
+// One conversation's slow job (a model call) does not hold up another's:
+// A's job can only finish once B's has run.
+func TestHandlerRunsConversationsConcurrently(t *testing.T) {
+	bRan := make(chan struct{})
+	fn := func(ctx context.Context, j Job, _ Attempt) error {
+		if j.ConversationID == "B" {
+			close(bRan)
+			return nil
+		}
+		select {
+		case <-bRan:
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("B never ran while A waited")
+		}
+	}
+	ev := events.SQSEvent{Records: []events.SQSMessage{record("1", "A", job("A", "a1"), "1"), record("2", "B", job("B", "b1"), "1")}}
+	res, err := Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), fn, nil)(context.Background(), ev)
+	if err != nil || len(res.BatchItemFailures) != 0 {
+		t.Errorf("Handler = %+v, %v; want both jobs done", res, err)
 	}
 }

@@ -35,8 +35,8 @@ type Triager interface {
 
 // Slack posts into the support channel.
 type Slack interface {
-	PostConversation(ctx context.Context, channel string, conv inbox.Conversation, p inbox.Profile) (ts string, err error)
-	UpdateCard(ctx context.Context, conv inbox.Conversation, p inbox.Profile) error
+	PostConversation(ctx context.Context, channel string, conv inbox.Conversation, p inbox.Profile, mentions []string) (ts string, err error)
+	UpdateCard(ctx context.Context, conv inbox.Conversation, p inbox.Profile, mentions []string) error
 	PostCustomerMessage(ctx context.Context, conv inbox.Conversation, m inbox.Message) (ts string, err error)
 	PostNotice(ctx context.Context, conv inbox.Conversation, text string) error
 }
@@ -88,7 +88,7 @@ func (s *Service) Route(ctx context.Context, j queue.Job, _ queue.Attempt) error
 		if err != nil {
 			return fmt.Errorf("route: %w", err)
 		}
-		if err := s.Slack.UpdateCard(ctx, conv, p); err != nil {
+		if err := s.Slack.UpdateCard(ctx, conv, p, s.mentions(conv)); err != nil {
 			return err
 		}
 	}
@@ -140,17 +140,16 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 	if m.SlackTS != "" {
 		return conv, waitStarted, nil
 	}
-	// A reopened conversation (one with a thread) is triaged afresh; a new
-	// one keeps the triage a failed earlier attempt stored.
-	if j.Triage && s.Quick != nil && (conv.Triage == nil || conv.SlackThreadTS != "") {
+	// A conversation is triaged before its card; a reopened one (it has a
+	// thread) afresh. A retried new one keeps what an earlier attempt stored.
+	if s.Quick != nil && (conv.Triage == nil || j.Triage && conv.SlackThreadTS != "") {
 		if conv, err = s.triage(ctx, s.Quick, conv); err != nil {
 			return conv, false, err
 		}
 	}
-	var mentions []string
 	if conv.SlackThreadTS == "" {
 		var opened bool
-		if conv, mentions, opened, err = s.openThread(ctx, conv); err != nil {
+		if conv, opened, err = s.openThread(ctx, conv); err != nil {
 			return conv, false, err
 		}
 		waitStarted = waitStarted && !opened
@@ -162,52 +161,57 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 	if err := s.Store.SetMessageSlackTS(ctx, conv.ID, m.ID, ts); err != nil {
 		return conv, false, fmt.Errorf("route: %w", err)
 	}
-	if len(mentions) > 0 {
-		if err := s.Slack.PostNotice(ctx, conv, mentionText(mentions, conv)); err != nil {
-			return conv, false, err
-		}
-	}
 	return conv, waitStarted, nil
 }
 
-func mentionText(groups []string, conv inbox.Conversation) string {
-	var b strings.Builder
-	for _, g := range groups {
-		b.WriteString("<!subteam^" + g + "> ")
-	}
-	b.WriteString(":rotating_light: a new ")
-	if conv.Priority != "" {
-		b.WriteString(string(conv.Priority) + " ")
-	}
-	b.WriteString("conversation matches your routing rule.")
-	return b.String()
-}
-
-// openThread posts the card in the channel the routing rules pick and
-// records the thread, returning the user groups to mention in it.
-func (s *Service) openThread(ctx context.Context, conv inbox.Conversation) (inbox.Conversation, []string, bool, error) {
+// openThread posts the card in the channel the routing rules pick, with
+// their mentions in it (so a ping cannot be lost apart from its card), and
+// records the thread. A rule naming a channel the bot is not in falls back
+// to the support channel rather than failing forever.
+func (s *Service) openThread(ctx context.Context, conv inbox.Conversation) (inbox.Conversation, bool, error) {
 	p, err := s.Store.Profile(ctx, conv.CustomerID)
 	if err != nil {
-		return conv, nil, false, fmt.Errorf("route: %w", err)
+		return conv, false, fmt.Errorf("route: %w", err)
 	}
-	var t inbox.Triage
-	if conv.Triage != nil {
-		t = *conv.Triage
+	channel, mentions := s.Rules.Match(conv, triageOf(conv), s.Channel)
+	ts, err := s.Slack.PostConversation(ctx, channel, conv, p, mentions)
+	if err != nil && channel != s.Channel && unreachableChannel(err) {
+		channel = s.Channel
+		ts, err = s.Slack.PostConversation(ctx, channel, conv, p, mentions)
 	}
-	channel, mentions := s.Rules.Match(conv, t, s.Channel)
-	ts, err := s.Slack.PostConversation(ctx, channel, conv, p)
 	if err != nil {
-		return conv, nil, false, err
+		return conv, false, err
 	}
 	err = s.Store.SetThread(ctx, conv.ID, channel, ts)
 	if errors.Is(err, inbox.ErrConflict) {
 		// Another run opened the thread in between: post into theirs.
 		conv, err = s.Store.Conversation(ctx, conv.ID)
-		return conv, nil, false, err
+		return conv, false, err
 	}
 	if err != nil {
-		return conv, nil, false, fmt.Errorf("route: %w", err)
+		return conv, false, fmt.Errorf("route: %w", err)
 	}
 	conv.SlackChannel, conv.SlackThreadTS = channel, ts
-	return conv, mentions, true, nil
+	return conv, true, nil
+}
+
+func triageOf(conv inbox.Conversation) inbox.Triage {
+	if conv.Triage == nil {
+		return inbox.Triage{}
+	}
+	return *conv.Triage
+}
+
+// mentions are the user groups the routing rules ping for a conversation,
+// shown on its card.
+func (s *Service) mentions(conv inbox.Conversation) []string {
+	_, mentions := s.Rules.Match(conv, triageOf(conv), s.Channel)
+	return mentions
+}
+
+// unreachableChannel tells Slack's answers for a channel the bot cannot
+// post in.
+func unreachableChannel(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "not_in_channel") || strings.Contains(msg, "channel_not_found") || strings.Contains(msg, "is_archived")
 }

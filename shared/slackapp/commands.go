@@ -60,26 +60,23 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) (commandA
 		if err != nil {
 			return commandAnswer{}, err
 		}
-		title := "Conversations matching “" + escapeQuery(query) + "”"
+		// The query is not echoed: it is the agent's own, and echoing it
+		// would need escaping for nothing.
+		title := "Conversations matching your search"
 		return commandAnswer{Text: title, Blocks: h.Slack.ConversationList(ctx, title, found)}, nil
 	case "report", "dashboard":
 		return commandAnswer{Text: "Reports are not part of this deployment yet. They arrive with the reports function."}, nil
 	}
-	return commandAnswer{Text: "I don't know `" + escapeQuery(verb) + "`.\n" + h.help()}, nil
-}
-
-// escapeQuery keeps an agent's query from becoming a mention when echoed.
-func escapeQuery(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return commandAnswer{Text: "I don't know that command.\n" + h.help()}, nil
 }
 
 func (h *Handler) help() string {
 	c := h.Command
 	return "*" + c + "* helps you work the support inbox:\n" +
 		"• `" + c + " mine`: your open and snoozed conversations\n" +
-		"• `" + c + " find <email | phone | words>`: look up a customer's conversations\n" +
+		"• `" + c + " find &lt;email | phone | words&gt;`: look up a customer's conversations\n" +
 		"• `" + c + " report [7d|30d|90d]`: response times, CSAT and retention\n" +
 		"• `" + c + " dashboard`: a private link to the dashboard\n" +
-		"Reply in a conversation's thread to answer the customer; start with `" + escapeQuery(h.NotePrefix) + "` for an internal note. " +
+		"Reply in a conversation's thread to answer the customer; start with `" + h.NotePrefix + "` for an internal note. " +
 		"React with :" + ReactionResolve + ": on a card to resolve it."
 }

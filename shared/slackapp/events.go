@@ -53,7 +53,10 @@ func (h *Handler) callback(ctx context.Context, eventID string, inner slackevent
 		switch {
 		case isAgentReply(ev):
 			return h.threadReply(ctx, eventID, ev)
-		case ev.SubType == "message_changed" && ev.Message != nil && ev.Message.BotID == "":
+		case ev.SubType == "message_changed" && ev.Message != nil && ev.Message.BotID == "" &&
+			(ev.PreviousMessage == nil || ev.PreviousMessage.Text != ev.Message.Text):
+			// Slack also sends message_changed when it unfurls a link;
+			// only a changed text is an edit.
 			m := ev.Message
 			return h.changedReply(ctx, ev.Channel, m.ThreadTimestamp, m.Timestamp, m.User, m.Text, false)
 		case ev.SubType == "message_deleted" && ev.PreviousMessage != nil && ev.PreviousMessage.BotID == "":
@@ -74,10 +77,11 @@ func (h *Handler) callback(ctx context.Context, eventID string, inner slackevent
 
 // isAgentReply tells a person's reply inside a thread from everything else
 // Slack sends on the same subscription: thread roots, bot posts (ours
-// included), edits, deletions and other subtypes.
+// included), edits, deletions and other subtypes. A reply also sent to
+// the channel (thread_broadcast) or with a file (file_share) is a reply.
 func isAgentReply(m *slackevents.MessageEvent) bool {
-	return m.SubType == "" && m.BotID == "" && m.User != "" &&
-		m.ThreadTimeStamp != "" && m.ThreadTimeStamp != m.TimeStamp
+	return (m.SubType == "" || m.SubType == "thread_broadcast" || m.SubType == "file_share") &&
+		m.BotID == "" && m.User != "" && m.ThreadTimeStamp != "" && m.ThreadTimeStamp != m.TimeStamp
 }
 
 func (h *Handler) threadReply(ctx context.Context, eventID string, msg *slackevents.MessageEvent) error {
@@ -103,8 +107,14 @@ func (h *Handler) threadReply(ctx context.Context, eventID string, msg *slackeve
 		return h.Slack.Ephemeral(ctx, msg.Channel, msg.ThreadTimeStamp, msg.User, h.notAgentText())
 	}
 	m := h.reply(conv, msg.User, h.agentName(ctx, log, msg.User), text, msg.TimeStamp)
-	if err := h.saveReply(ctx, log, m, "slack#"+eventID); err != nil {
+	if _, err := h.saveReply(ctx, log, m, "slack#"+eventID); err != nil {
 		return fmt.Errorf("save reply of %s in conversation %s: %w", msg.User, conv.ID, err)
+	}
+	if msg.SubType == "file_share" && m.Kind == inbox.KindPublic {
+		if err := h.Slack.Ephemeral(ctx, msg.Channel, msg.ThreadTimeStamp, msg.User,
+			"Your text goes to the customer, but files are not sent on "+conv.Channel.Label()+" yet: paste a link instead."); err != nil {
+			return err
+		}
 	}
 	if m.Kind == inbox.KindNote {
 		return h.Slack.React(ctx, msg.Channel, msg.TimeStamp, noteReaction)
@@ -140,20 +150,26 @@ func (h *Handler) changedReply(ctx context.Context, channel, threadTS, ts, user,
 		return nil
 	}
 	log := h.Log.With("conversation_id", conv.ID, "message_id", m.ID)
+	var now inbox.Message
 	if deleted {
-		err = h.Store.CancelQueued(ctx, conv.ID, m.ID)
+		now, err = h.Store.CancelQueued(ctx, conv.ID, m.ID)
 	} else {
 		body, note := inbox.SplitNote(PlainText(text), h.NotePrefix)
 		if note || body == "" {
 			// Turning a reply into a note is a withdrawal.
-			err = h.Store.CancelQueued(ctx, conv.ID, m.ID)
+			now, err = h.Store.CancelQueued(ctx, conv.ID, m.ID)
 			deleted = true
 		} else {
-			err = h.Store.EditQueued(ctx, conv.ID, m.ID, body)
+			now, err = h.Store.EditQueued(ctx, conv.ID, m.ID, body)
 		}
 	}
 	switch {
 	case errors.Is(err, inbox.ErrConflict):
+		if now.Delivery != inbox.DeliverySending && now.Delivery != inbox.DeliverySent {
+			// Withdrawn before (a retried event) or never delivered:
+			// nothing reached the customer, nothing to correct.
+			return nil
+		}
 		log.InfoContext(ctx, "change after sending", "deleted", deleted)
 		return h.Slack.PostNotice(ctx, conv, tooLate(conv, user, deleted))
 	case err != nil:

@@ -129,11 +129,23 @@ func (h *Handler) submitReply(ctx context.Context, cb *slack.InteractionCallback
 	}
 	log := h.Log.With("conversation_id", conv.ID, "view_id", cb.View.ID)
 	m := h.reply(conv, cb.User.ID, h.agentName(ctx, log, cb.User.ID), text, "")
-	if m.SlackTS, err = h.Slack.PostAgentReply(ctx, conv, m); err != nil {
-		return nil, err
-	}
-	if err := h.saveReply(ctx, log, m, "slack-view#"+cb.View.ID); err != nil {
+	// Saved before it is shown in the thread: a resubmitted modal (same
+	// view) finds the first save and updates its text instead of posting
+	// a second reply.
+	id, err := h.saveReply(ctx, log, m, "slack-view#"+cb.View.ID)
+	if err != nil {
 		return nil, fmt.Errorf("save suggested reply in conversation %s: %w", conv.ID, err)
+	}
+	m.ID = id
+	ts, err := h.Slack.PostAgentReply(ctx, conv, m)
+	if err != nil {
+		// The reply is on its way to the customer; only the thread's copy
+		// is missing, which is no reason to send it again.
+		log.WarnContext(ctx, "suggested reply not shown in thread", "message_id", id, "err", err)
+		return nil, nil
+	}
+	if err := h.Store.SetMessageSlackTS(ctx, conv.ID, id, ts); err != nil {
+		log.WarnContext(ctx, "suggested reply's thread copy not recorded", "message_id", id, "err", err)
 	}
 	return nil, nil
 }

@@ -31,8 +31,9 @@ type Store interface {
 	SaveOutbound(ctx context.Context, m inbox.Message, dedupeKey string) error
 	Deduped(ctx context.Context, dedupeKey string) (conversationID, messageID string, err error)
 	MessageBySlackTS(ctx context.Context, conversationID, ts string) (inbox.Message, error)
-	EditQueued(ctx context.Context, conversationID, messageID, text string) error
-	CancelQueued(ctx context.Context, conversationID, messageID string) error
+	EditQueued(ctx context.Context, conversationID, messageID, text string) (inbox.Message, error)
+	CancelQueued(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
+	SetMessageSlackTS(ctx context.Context, conversationID, messageID, ts string) error
 }
 
 // Publisher enqueues a reply for the dispatcher.
@@ -177,28 +178,35 @@ func (h *Handler) agentName(ctx context.Context, log *slog.Logger, userID string
 }
 
 // saveReply stores an agent's reply or note and queues a reply for
-// delivery. dedupeKey makes a retried request store it once.
-func (h *Handler) saveReply(ctx context.Context, log *slog.Logger, m inbox.Message, dedupeKey string) error {
+// delivery, returning the stored message's id. dedupeKey makes a retried
+// request store it once; a retry with new text (a resubmitted modal)
+// changes the text while the reply waits to be sent.
+func (h *Handler) saveReply(ctx context.Context, log *slog.Logger, m inbox.Message, dedupeKey string) (string, error) {
 	job := queue.Job{ConversationID: m.ConversationID, MessageID: m.ID}
 	err := h.Store.SaveOutbound(ctx, m, dedupeKey)
 	if errors.Is(err, inbox.ErrDuplicate) {
 		// Slack retried: the first delivery stored it, and may have failed
 		// before queueing it, so queue it again; the dispatcher sends once.
 		if job.ConversationID, job.MessageID, err = h.Store.Deduped(ctx, dedupeKey); err != nil {
-			return err
+			return "", err
+		}
+		if m.Kind == inbox.KindPublic {
+			if _, err := h.Store.EditQueued(ctx, job.ConversationID, job.MessageID, m.Text); err != nil && !errors.Is(err, inbox.ErrConflict) {
+				return "", err
+			}
 		}
 	} else if err != nil {
-		return err
+		return "", err
 	}
 	if m.Kind == inbox.KindNote {
 		log.InfoContext(ctx, "agent note stored", "message_id", job.MessageID)
-		return nil
+		return job.MessageID, nil
 	}
 	if err := h.Deliver.Publish(ctx, job); err != nil {
-		return err
+		return "", err
 	}
 	log.InfoContext(ctx, "agent reply queued", "message_id", job.MessageID)
-	return nil
+	return job.MessageID, nil
 }
 
 // reply builds an agent's message in a conversation.

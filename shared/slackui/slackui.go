@@ -30,8 +30,8 @@ type Client struct {
 	// NotePrefix is shown on cards so agents know how to write a note.
 	NotePrefix string
 
-	teamURLOnce sync.Once
-	teamURL     string
+	teamURLMu sync.Mutex
+	teamURL   string
 }
 
 // New returns a client with the bot token. apiURL replaces
@@ -68,11 +68,13 @@ func check(method string, err error) error {
 }
 
 // PostConversation posts the card that roots a conversation's thread and
-// returns its ts.
-func (c *Client) PostConversation(ctx context.Context, channel string, conv inbox.Conversation, p inbox.Profile) (string, error) {
+// returns its ts. mentions are user groups (an on-call rota) a routing rule
+// pings; the card carries the ping, so it cannot be lost apart from the
+// card.
+func (c *Client) PostConversation(ctx context.Context, channel string, conv inbox.Conversation, p inbox.Profile, mentions []string) (string, error) {
 	_, ts, err := c.api.PostMessageContext(ctx, channel,
-		slack.MsgOptionText(cardFallback(conv), false),
-		slack.MsgOptionBlocks(Card(conv, p, c.NotePrefix)...),
+		slack.MsgOptionText(cardFallback(conv, mentions), false),
+		slack.MsgOptionBlocks(cardWithMentions(conv, p, c.NotePrefix, mentions)...),
 		slack.MsgOptionDisableLinkUnfurl(),
 	)
 	if err != nil {
@@ -82,15 +84,35 @@ func (c *Client) PostConversation(ctx context.Context, channel string, conv inbo
 }
 
 // UpdateCard redraws the card at the root of the conversation's thread.
-func (c *Client) UpdateCard(ctx context.Context, conv inbox.Conversation, p inbox.Profile) error {
+// Slack does not notify mentions again on an update.
+func (c *Client) UpdateCard(ctx context.Context, conv inbox.Conversation, p inbox.Profile, mentions []string) error {
 	_, _, _, err := c.api.UpdateMessageContext(ctx, conv.SlackChannel, conv.SlackThreadTS,
-		slack.MsgOptionText(cardFallback(conv), false),
-		slack.MsgOptionBlocks(Card(conv, p, c.NotePrefix)...),
+		slack.MsgOptionText(cardFallback(conv, mentions), false),
+		slack.MsgOptionBlocks(cardWithMentions(conv, p, c.NotePrefix, mentions)...),
 	)
 	if err != nil {
 		return fmt.Errorf("update card of conversation %s: %w", conv.ID, check("chat.update", err))
 	}
 	return nil
+}
+
+func mentionLine(mentions []string) string {
+	if len(mentions) == 0 {
+		return ""
+	}
+	line := ""
+	for _, group := range mentions {
+		line += "<!subteam^" + group + "> "
+	}
+	return line + ":rotating_light: this conversation matches your routing rule"
+}
+
+func cardWithMentions(conv inbox.Conversation, p inbox.Profile, notePrefix string, mentions []string) []slack.Block {
+	blocks := Card(conv, p, notePrefix)
+	if line := mentionLine(mentions); line != "" {
+		blocks = append(blocks[:1:1], append([]slack.Block{slack.NewSectionBlock(md(line), nil, nil)}, blocks[1:]...)...)
+	}
+	return blocks
 }
 
 // PostCustomerMessage posts a customer's message as a reply in the
@@ -154,10 +176,12 @@ func (c *Client) PostDeliveryFailure(ctx context.Context, conv inbox.Conversatio
 		Escape(reason), Quote(Escape(Truncate(m.Text, 300)))))
 }
 
-// React adds a reaction to a message; one that is already there is fine.
+// React adds a reaction to a message. One that is already there is fine,
+// and so is a message deleted since: there is nothing left to mark, and
+// retrying would only fill the dead-letter queue.
 func (c *Client) React(ctx context.Context, channel, ts, name string) error {
 	err := c.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channel, ts))
-	if err != nil && err.Error() != "already_reacted" {
+	if err != nil && err.Error() != "already_reacted" && err.Error() != "message_not_found" {
 		return fmt.Errorf("add reaction %s to %s: %w", name, ts, check("reactions.add", err))
 	}
 	return nil
@@ -207,18 +231,24 @@ func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]string, er
 	return users, nil
 }
 
-// ThreadLink is a link to a conversation's Slack thread, built from the
-// workspace URL auth.test reports (asked once per client).
-func (c *Client) ThreadLink(ctx context.Context, conv inbox.Conversation) string {
-	c.teamURLOnce.Do(func() {
+// threadLink is a link to a conversation's Slack thread, built from the
+// workspace URL auth.test reports (asked until it answers, then kept).
+func (c *Client) threadLink(ctx context.Context, conv inbox.Conversation) string {
+	if conv.SlackThreadTS == "" {
+		return ""
+	}
+	c.teamURLMu.Lock()
+	if c.teamURL == "" {
 		if res, err := c.api.AuthTestContext(ctx); err == nil {
 			c.teamURL = strings.TrimSuffix(res.URL, "/")
 		}
-	})
-	if c.teamURL == "" || conv.SlackThreadTS == "" {
+	}
+	team := c.teamURL
+	c.teamURLMu.Unlock()
+	if team == "" {
 		return ""
 	}
-	return c.teamURL + "/archives/" + conv.SlackChannel + "/p" + strings.Replace(conv.SlackThreadTS, ".", "", 1)
+	return team + "/archives/" + conv.SlackChannel + "/p" + strings.Replace(conv.SlackThreadTS, ".", "", 1)
 }
 
 func customerName(conv inbox.Conversation, m inbox.Message) string {
@@ -230,7 +260,13 @@ func customerName(conv inbox.Conversation, m inbox.Message) string {
 	return "Visitor"
 }
 
-func cardFallback(conv inbox.Conversation) string {
-	return fmt.Sprintf("%s conversation from %s (%s): %s", conv.Channel.Label(),
+// cardFallback is the card's notification text; mentions must be in it to
+// notify.
+func cardFallback(conv inbox.Conversation, mentions []string) string {
+	text := fmt.Sprintf("%s conversation from %s (%s): %s", conv.Channel.Label(),
 		Escape(customerName(conv, inbox.Message{})), conv.Status, Escape(Truncate(conv.FirstMessageText, 150)))
+	if line := mentionLine(mentions); line != "" {
+		text = line + "\n" + text
+	}
+	return text
 }

@@ -3,6 +3,7 @@ package slackui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -10,9 +11,9 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/slackapp"
 )
 
-// ReplyModal is the modal that lets an agent edit triage's suggested reply
+// replyModal is the modal that lets an agent edit triage's suggested reply
 // before it is sent.
-func ReplyModal(conv inbox.Conversation) slack.ModalViewRequest {
+func replyModal(conv inbox.Conversation) slack.ModalViewRequest {
 	draft := ""
 	if conv.Triage != nil {
 		draft = Truncate(conv.Triage.SuggestedReply, 2900)
@@ -38,7 +39,7 @@ func ReplyModal(conv inbox.Conversation) slack.ModalViewRequest {
 // OpenReplyModal opens the suggested-reply modal for the agent whose click
 // issued triggerID (valid for three seconds).
 func (c *Client) OpenReplyModal(ctx context.Context, triggerID string, conv inbox.Conversation) error {
-	if _, err := c.api.OpenViewContext(ctx, triggerID, ReplyModal(conv)); err != nil {
+	if _, err := c.api.OpenViewContext(ctx, triggerID, replyModal(conv)); err != nil {
 		return fmt.Errorf("open reply modal for conversation %s: %w", conv.ID, check("views.open", err))
 	}
 	return nil
@@ -58,12 +59,13 @@ func (c *Client) ConversationList(ctx context.Context, title string, convs []inb
 			text += fmt.Sprintf("…and %d more\n", len(convs)-maxLines)
 			break
 		}
-		text += c.conversationLine(ctx, conv) + "\n"
+		line := c.conversationLine(ctx, conv) + "\n"
 		// A section's text holds 3,000 characters.
-		if len(text) > 2500 {
+		if len(text)+len(line) > 3000 {
 			blocks = append(blocks, slack.NewSectionBlock(md(text), nil, nil))
 			text = ""
 		}
+		text += line
 	}
 	if text != "" {
 		blocks = append(blocks, slack.NewSectionBlock(md(text), nil, nil))
@@ -72,8 +74,8 @@ func (c *Client) ConversationList(ctx context.Context, title string, convs []inb
 }
 
 func (c *Client) conversationLine(ctx context.Context, conv inbox.Conversation) string {
-	label := Escape(Truncate(plainName(conv)+": "+conv.FirstMessageText, 80))
-	if link := c.ThreadLink(ctx, conv); link != "" {
+	label := Escape(Truncate(strings.Join(strings.Fields(plainName(conv)+": "+conv.FirstMessageText), " "), 80))
+	if link := c.threadLink(ctx, conv); link != "" {
 		// The label is escaped, so it cannot close the link early.
 		label = "<" + link + "|" + label + ">"
 	}

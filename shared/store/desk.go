@@ -31,26 +31,30 @@ func (s *Store) Assign(ctx context.Context, conversationID, agentID, agentName s
 	return err
 }
 
-// SetPriority changes the conversation's priority.
+// SetPriority is an agent's choice of priority, which later triage keeps.
 func (s *Store) SetPriority(ctx context.Context, conversationID string, p inbox.Priority) error {
 	_, err := s.updateIf(ctx, "SetPriority", convPK(conversationID), skConv,
-		"SET priority = :p", "attribute_exists(PK) AND (attribute_not_exists(priority) OR priority <> :p)", nil,
-		map[string]types.AttributeValue{":p": str(string(p))},
+		"SET priority = :p, priorityByAgent = :yes", "attribute_exists(PK) AND (attribute_not_exists(priorityByAgent) OR priority <> :p)", nil,
+		map[string]types.AttributeValue{":p": str(string(p)), ":yes": &types.AttributeValueMemberBOOL{Value: true}},
 		fmt.Sprintf("set priority of conversation %s to %s", conversationID, p))
 	return err
 }
 
-// SetTriage stores triage's conclusions. Its priority applies only while
-// no one has set one, so an agent's choice survives a later triage.
+// SetTriage stores triage's conclusions, and its priority unless an agent
+// has chosen one.
 func (s *Store) SetTriage(ctx context.Context, conversationID string, t inbox.Triage) error {
 	av, err := attributevalue.Marshal(newTriageItem(t))
 	if err != nil {
 		return fmt.Errorf("encode triage of conversation %s: %w", conversationID, err)
 	}
+	what := fmt.Sprintf("set triage of conversation %s", conversationID)
+	values := map[string]types.AttributeValue{":t": av, ":p": str(string(t.Priority))}
 	_, err = s.updateIf(ctx, "SetTriage", convPK(conversationID), skConv,
-		"SET triage = :t, priority = if_not_exists(priority, :p)", "attribute_exists(PK)", nil,
-		map[string]types.AttributeValue{":t": av, ":p": str(string(t.Priority))},
-		fmt.Sprintf("set triage of conversation %s", conversationID))
+		"SET triage = :t, priority = :p", "attribute_exists(PK) AND attribute_not_exists(priorityByAgent)", nil, values, what)
+	if errors.Is(err, inbox.ErrConflict) {
+		delete(values, ":p")
+		_, err = s.updateIf(ctx, "SetTriage", convPK(conversationID), skConv, "SET triage = :t", "attribute_exists(PK)", nil, values, what)
+	}
 	return err
 }
 
@@ -170,6 +174,7 @@ func (s *Store) setResolution(ctx context.Context, op, conversationID string, co
 		if len(failed) > 0 && failed[0] {
 			return fmt.Errorf("%s: %w", what, inbox.ErrConflict)
 		}
+		// Only the identity's condition failed: it names a newer conversation.
 		_, err = s.updateIf(ctx, op, convPK(conversationID), skConv, conv.expr, conv.cond, statusName, conv.values, what)
 		return err
 	}
@@ -179,50 +184,37 @@ func (s *Store) setResolution(ctx context.Context, op, conversationID string, co
 	return nil
 }
 
-// Profile returns what is known of a customer across conversations, in one
-// Query of GSI1: the customer item and its identities sort after its
-// conversations ("CONV#" < "CUSTOMER" < "IDENT#").
+// Profile returns what is known of a customer across conversations: the
+// customer item, read consistently (the router reads it moments after
+// ingest wrote it), and the identities from GSI1, where a just-written
+// one may be missing for a moment.
 func (s *Store) Profile(ctx context.Context, customerID string) (inbox.Profile, error) {
-	var p inbox.Profile
-	found := false
+	var it customerItem
+	if err := s.get(ctx, customerPK(customerID), skCustomer, &it); err != nil {
+		return inbox.Profile{}, fmt.Errorf("get customer %s: %w", customerID, err)
+	}
+	p := inbox.Profile{
+		Customer:      inbox.Customer{ID: it.ID, Name: it.Name, Email: it.Email, CreatedAt: parseTime(it.CreatedAt)},
+		Conversations: it.ConversationCount, PreviousOpenedAt: parseTime(it.PreviousOpenedAt), LastCSAT: it.LastCSAT,
+	}
 	err := s.query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		IndexName:              aws.String("GSI1"),
-		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK >= :customer"),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :ident)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(customerPK(customerID)), ":customer": str(skCustomer),
+			":pk": str(customerPK(customerID)), ":ident": str(identityPrefix),
 		},
 	}, func(item map[string]types.AttributeValue) error {
-		var typed struct {
-			Type string `dynamodbav:"type"`
-		}
-		if err := attributevalue.UnmarshalMap(item, &typed); err != nil {
+		var it identityItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 			return err
 		}
-		switch typed.Type {
-		case "customer":
-			var it customerItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return err
-			}
-			found = true
-			p.Customer = inbox.Customer{ID: it.ID, Name: it.Name, Email: it.Email, CreatedAt: parseTime(it.CreatedAt)}
-			p.Conversations, p.PreviousOpenedAt, p.LastCSAT = it.ConversationCount, parseTime(it.PreviousOpenedAt), it.LastCSAT
-		case "identity":
-			var it identityItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return err
-			}
-			id, _ := it.identity()
-			p.Identities = append(p.Identities, id)
-		}
+		id, _ := it.identity()
+		p.Identities = append(p.Identities, id)
 		return nil
 	})
 	if err != nil {
-		return inbox.Profile{}, fmt.Errorf("query profile of customer %s: %w", customerID, err)
-	}
-	if !found {
-		return inbox.Profile{}, fmt.Errorf("query profile of customer %s: %w", customerID, inbox.ErrNotFound)
+		return inbox.Profile{}, fmt.Errorf("query identities of customer %s: %w", customerID, err)
 	}
 	return p, nil
 }
@@ -255,51 +247,73 @@ func (s *Store) MessageBySlackTS(ctx context.Context, conversationID, ts string)
 }
 
 // EditQueued replaces the text of an outbound message that has not been
-// claimed for sending; inbox.ErrConflict means it is too late.
-func (s *Store) EditQueued(ctx context.Context, conversationID, messageID, text string) error {
-	_, err := s.updateIf(ctx, "EditQueued", convPK(conversationID), msgSK(messageID),
+// claimed for sending. On inbox.ErrConflict it returns the message as it
+// is, whose Delivery says why it was too late.
+func (s *Store) EditQueued(ctx context.Context, conversationID, messageID, text string) (inbox.Message, error) {
+	return s.updateMessage(ctx, "EditQueued", conversationID, messageID,
 		"SET #text = :text", "delivery = :queued", map[string]string{"#text": "text"},
 		map[string]types.AttributeValue{":text": str(text), ":queued": str(string(inbox.DeliveryQueued))},
 		fmt.Sprintf("edit queued message %s of conversation %s", messageID, conversationID))
-	return err
 }
 
 // CancelQueued withdraws an outbound message that has not been claimed for
-// sending; inbox.ErrConflict means it is too late.
-func (s *Store) CancelQueued(ctx context.Context, conversationID, messageID string) error {
-	_, err := s.updateIf(ctx, "CancelQueued", convPK(conversationID), msgSK(messageID),
+// sending; on inbox.ErrConflict it returns the message as it is.
+func (s *Store) CancelQueued(ctx context.Context, conversationID, messageID string) (inbox.Message, error) {
+	return s.updateMessage(ctx, "CancelQueued", conversationID, messageID,
 		"SET delivery = :cancelled", "delivery = :queued", nil,
 		map[string]types.AttributeValue{
 			":cancelled": str(string(inbox.DeliveryCancelled)), ":queued": str(string(inbox.DeliveryQueued)),
 		},
 		fmt.Sprintf("cancel queued message %s of conversation %s", messageID, conversationID))
-	return err
 }
 
 // ClaimDelivery marks an outbound message as being sent and returns it as
 // it now is, so the dispatcher sends the latest edit and an edit or a
 // deletion after this point is refused. A message claimed before (a retry
-// after a crash) can be claimed again; anything else is inbox.ErrConflict.
+// after a crash) can be claimed again; anything else is inbox.ErrConflict,
+// returned with the message as it is.
 func (s *Store) ClaimDelivery(ctx context.Context, conversationID, messageID string) (inbox.Message, error) {
-	item, err := s.updateIf(ctx, "ClaimDelivery", convPK(conversationID), msgSK(messageID),
+	return s.updateMessage(ctx, "ClaimDelivery", conversationID, messageID,
 		"SET delivery = :sending", "delivery IN (:queued, :sending)", nil,
 		map[string]types.AttributeValue{
 			":sending": str(string(inbox.DeliverySending)), ":queued": str(string(inbox.DeliveryQueued)),
 		},
 		fmt.Sprintf("claim message %s of conversation %s for delivery", messageID, conversationID))
-	if err != nil {
+}
+
+// updateMessage is updateIf on a message item, decoded.
+func (s *Store) updateMessage(ctx context.Context, op, conversationID, messageID, expr, cond string, names map[string]string, values map[string]types.AttributeValue, what string) (inbox.Message, error) {
+	item, err := s.updateIf(ctx, op, convPK(conversationID), msgSK(messageID), expr, cond, names, values, what)
+	if item == nil {
 		return inbox.Message{}, err
 	}
 	var msgs []inbox.Message
-	if err := appendMessage(&msgs, item); err != nil {
-		return inbox.Message{}, fmt.Errorf("decode message %s: %w", messageID, err)
+	if decodeErr := appendMessage(&msgs, item); decodeErr != nil {
+		return inbox.Message{}, fmt.Errorf("decode message %s: %w", messageID, decodeErr)
 	}
-	return msgs[0], nil
+	return msgs[0], err
+}
+
+// Answered records that a public reply written at `at` reached the
+// customer: the first response, if none came before, and the end of the
+// customer's wait, unless they wrote again after the reply was written.
+func (s *Store) Answered(ctx context.Context, conversationID string, at time.Time) error {
+	values := map[string]types.AttributeValue{":t": str(formatTime(at))}
+	_, err := s.updateIf(ctx, "Answered", convPK(conversationID), skConv,
+		"SET firstResponseAt = if_not_exists(firstResponseAt, :t) REMOVE waitingSince",
+		"attribute_exists(PK) AND (attribute_not_exists(waitingSince) OR waitingSince <= :t)", nil, values,
+		fmt.Sprintf("record answer in conversation %s", conversationID))
+	if errors.Is(err, inbox.ErrConflict) {
+		_, err = s.updateIf(ctx, "Answered", convPK(conversationID), skConv,
+			"SET firstResponseAt = if_not_exists(firstResponseAt, :t)", "attribute_exists(PK)", nil, values,
+			fmt.Sprintf("record first response in conversation %s", conversationID))
+	}
+	return err
 }
 
 // updateIf runs one conditional UpdateItem and returns the item after it.
 // A failed condition is inbox.ErrNotFound when the item does not exist and
-// inbox.ErrConflict when it does.
+// inbox.ErrConflict when it does, returned with the item as it was.
 func (s *Store) updateIf(ctx context.Context, op, pk, sk, expr, cond string, names map[string]string, values map[string]types.AttributeValue, what string) (map[string]types.AttributeValue, error) {
 	in := &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
@@ -320,7 +334,7 @@ func (s *Store) updateIf(ctx context.Context, op, pk, sk, expr, cond string, nam
 		if len(ccf.Item) == 0 {
 			return nil, fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
 		}
-		return nil, fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+		return ccf.Item, fmt.Errorf("%s: %w", what, inbox.ErrConflict)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

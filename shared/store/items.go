@@ -8,13 +8,14 @@ import (
 
 // Key shapes. Only this package builds them; see docs/data-model.md.
 const (
-	skCustomer = "CUSTOMER"
-	skIdentity = "IDENTITY"
-	skConv     = "CONV"
-	skDedupe   = "DEDUPE"
-	skThread   = "THREAD"
-	msgPrefix  = "MSG#"
-	convPrefix = "CONV#"
+	skCustomer     = "CUSTOMER"
+	skIdentity     = "IDENTITY"
+	skConv         = "CONV"
+	skDedupe       = "DEDUPE"
+	skThread       = "THREAD"
+	msgPrefix      = "MSG#"
+	convPrefix     = "CONV#"
+	identityPrefix = "IDENT#"
 	// snoozedPartition is the one GSI3 partition of snoozed conversations,
 	// sorted by wake-up time, so the waker reads only what is due.
 	snoozedPartition = "SNOOZED"
@@ -25,7 +26,7 @@ const (
 )
 
 func customerPK(id string) string                  { return "CUST#" + id }
-func identityPK(ch inbox.Channel, a string) string { return "IDENT#" + string(ch) + "#" + a }
+func identityPK(ch inbox.Channel, a string) string { return identityPrefix + string(ch) + "#" + a }
 func convPK(id string) string                      { return convPrefix + id }
 func msgSK(id string) string                       { return msgPrefix + id }
 func dedupePK(key string) string                   { return "DEDUPE#" + key }

@@ -94,26 +94,27 @@ func appendMessage(msgs *[]inbox.Message, item map[string]types.AttributeValue) 
 
 // CustomerConversations returns a customer's conversations, newest first.
 func (s *Store) CustomerConversations(ctx context.Context, customerID string, limit int) ([]inbox.Conversation, error) {
-	convs, err := s.conversationsByIndex(ctx, "GSI1", "GSI1PK", customerPK(customerID), "GSI1SK", limit)
+	convs, err := s.conversationsByIndex(ctx, "GSI1", "GSI1PK", customerPK(customerID), "GSI1SK", limit, false)
 	if err != nil {
 		return nil, fmt.Errorf("query conversations of customer %s: %w", customerID, err)
 	}
 	return convs, nil
 }
 
-// OpenConversations returns conversations that are not resolved, most
-// recently active first.
+// OpenConversations returns conversations that are not resolved, the
+// longest inactive first: the ones waiting longest lead every list.
 func (s *Store) OpenConversations(ctx context.Context, limit int) ([]inbox.Conversation, error) {
-	convs, err := s.conversationsByIndex(ctx, "GSI2", "GSI2PK", openPartition, "", limit)
+	convs, err := s.conversationsByIndex(ctx, "GSI2", "GSI2PK", openPartition, "", limit, true)
 	if err != nil {
 		return nil, fmt.Errorf("query open conversations: %w", err)
 	}
 	return convs, nil
 }
 
-// conversationsByIndex queries conversations newest first; skName, when
-// set, names the index's sort key, which other item types share.
-func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk, skName string, limit int) ([]inbox.Conversation, error) {
+// conversationsByIndex queries conversations in sort-key order, or its
+// reverse; skName, when set, names the index's sort key, which other item
+// types share.
+func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk, skName string, limit int, ascending bool) ([]inbox.Conversation, error) {
 	var convs []inbox.Conversation
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
@@ -121,7 +122,7 @@ func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk, skN
 		KeyConditionExpression:    aws.String("#pk = :pk"),
 		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-		ScanIndexForward:          aws.Bool(false),
+		ScanIndexForward:          aws.Bool(ascending),
 	}
 	if skName != "" {
 		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :conv)")

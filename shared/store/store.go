@@ -95,7 +95,10 @@ func (s *Store) transact(ctx context.Context, op string, items []types.TransactW
 }
 
 // cancelled tells which items of a cancelled transaction failed their
-// condition; ok is false when err is not a cancellation.
+// condition; ok is false when err is not a cancellation caused by
+// conditions alone. A transaction cancelled for another reason (a
+// concurrent transaction on the same item, throttling) says nothing about
+// the conditions, so it stays an error for the caller to retry.
 func cancelled(err error) (failed []bool, ok bool) {
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
@@ -103,8 +106,13 @@ func cancelled(err error) (failed []bool, ok bool) {
 	}
 	failed = make([]bool, len(tce.CancellationReasons))
 	for i, r := range tce.CancellationReasons {
-		code := aws.ToString(r.Code)
-		failed[i] = code != "" && code != "None"
+		switch code := aws.ToString(r.Code); code {
+		case "", "None":
+		case "ConditionalCheckFailed":
+			failed[i] = true
+		default:
+			return nil, false
+		}
 	}
 	return failed, true
 }

@@ -31,7 +31,7 @@ func firstMessage(address, externalID string, at time.Time) inbox.InboundWrite {
 		NewCustomer:   &inbox.Customer{ID: custID, Name: "Ada", CreatedAt: at},
 		Conversation: inbox.Conversation{
 			ID: convID, CustomerID: custID, CustomerName: "Ada", Channel: inbox.ChannelChat, Address: address,
-			Status: inbox.StatusOpen, OpenedAt: at, LastActivityAt: at, FirstMessageText: "hello",
+			Status: inbox.StatusOpen, OpenedAt: at, LastActivityAt: at, FirstMessageText: "hello", WaitingSince: at,
 		},
 		Message:   inboundMessage(convID, externalID, at),
 		DedupeKey: "chat#" + externalID,
@@ -323,9 +323,42 @@ func TestOutboundThreadAndDelivery(t *testing.T) {
 	if err := s.SetDelivery(ctx, convID, "no-such-message", inbox.DeliverySent, "", ""); !errors.Is(err, inbox.ErrNotFound) {
 		t.Errorf("SetDelivery(unknown message) = %v; want ErrNotFound", err)
 	}
+	if conv, _ := s.Conversation(ctx, convID); !conv.FirstResponseAt.IsZero() || conv.WaitingSince.IsZero() {
+		t.Errorf("before delivery: first response %v, waiting since %v; want none yet, still waiting", conv.FirstResponseAt, conv.WaitingSince)
+	}
+	if err := s.Answered(ctx, convID, at); err != nil {
+		t.Fatal(err)
+	}
 	conv, _ := s.Conversation(ctx, convID)
-	if !conv.FirstResponseAt.Equal(at) {
-		t.Errorf("FirstResponseAt = %v; want %v", conv.FirstResponseAt, at)
+	if !conv.FirstResponseAt.Equal(at) || !conv.WaitingSince.IsZero() {
+		t.Errorf("after Answered: FirstResponseAt = %v, waiting since %v; want %v, answered", conv.FirstResponseAt, conv.WaitingSince, at)
+	}
+}
+
+// A customer who writes again after the reply was written is still
+// waiting when that reply is delivered.
+func TestAnsweredKeepsALaterWait(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	first := firstMessage("answered-visitor", "a1", t0)
+	if err := s.SaveInbound(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Answered(ctx, first.Conversation.ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, "answered-visitor")
+	later := t0.Add(3 * time.Minute)
+	if err := s.SaveInbound(ctx, inbox.InboundWrite{Placement: inbox.Join, Identity: ident, Latest: latest,
+		Message: inboundMessage(first.Conversation.ID, "a2", later), DedupeKey: "chat#a2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Answered(ctx, first.Conversation.ID, t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	conv, _ := s.Conversation(ctx, first.Conversation.ID)
+	if !conv.WaitingSince.Equal(later) || !conv.FirstResponseAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("waiting since %v, first response %v; want %v and the first answer", conv.WaitingSince, conv.FirstResponseAt, later)
 	}
 }
 

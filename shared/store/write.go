@@ -31,6 +31,12 @@ func (s *Store) SaveInbound(ctx context.Context, in inbox.InboundWrite) error {
 		}
 		return fmt.Errorf("save inbound message %s: %w", in.DedupeKey, inbox.ErrConflict)
 	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		// Cancelled by a concurrent write to the same items: read again,
+		// decide again.
+		return fmt.Errorf("save inbound message %s: %v: %w", in.DedupeKey, err, inbox.ErrConflict)
+	}
 	if err != nil {
 		return fmt.Errorf("save inbound message %s in conversation %s: %w", in.Message.ID, in.Message.ConversationID, err)
 	}
@@ -146,8 +152,7 @@ func (s *Store) update(pk, sk, expr, cond string, names map[string]string, value
 }
 
 // SaveOutbound writes an agent's message in its conversation together with
-// its dedupe record (the Slack event id), and marks the conversation's
-// first response. It returns inbox.ErrDuplicate for a seen dedupe key and
+// its dedupe record (the Slack event id). It returns inbox.ErrDuplicate for a seen dedupe key and
 // inbox.ErrNotFound when the conversation does not exist.
 func (s *Store) SaveOutbound(ctx context.Context, m inbox.Message, dedupeKey string) error {
 	dedupe, err := s.dedupePut(dedupeKey, m, m.CreatedAt)
@@ -158,11 +163,9 @@ func (s *Store) SaveOutbound(ctx context.Context, m inbox.Message, dedupeKey str
 	if err != nil {
 		return fmt.Errorf("build message %s: %w", m.ID, err)
 	}
-	expr := "SET lastActivityAt = :t"
-	if m.Kind == inbox.KindPublic && m.Author == inbox.AuthorAgent {
-		expr += ", firstResponseAt = if_not_exists(firstResponseAt, :t) REMOVE waitingSince"
-	}
-	conv := s.update(convPK(m.ConversationID), skConv, expr, "attribute_exists(PK)", nil,
+	// The first response and the end of the customer's wait are recorded
+	// when the reply is delivered (Answered): a withdrawn reply is none.
+	conv := s.update(convPK(m.ConversationID), skConv, "SET lastActivityAt = :t", "attribute_exists(PK)", nil,
 		map[string]types.AttributeValue{":t": str(formatTime(m.CreatedAt))})
 
 	err = s.transact(ctx, "SaveOutbound", []types.TransactWriteItem{dedupe, msg, conv})
