@@ -20,7 +20,8 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
 
-func startStack(t testing.TB, env map[string]string) *devstack.Stack {
+// startStack starts a stack on a fresh table; adjust changes its options.
+func startStack(t testing.TB, env map[string]string, adjust ...func(*devstack.Options)) *devstack.Stack {
 	t.Helper()
 	_, table := ddbtest.Table(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -28,13 +29,17 @@ func startStack(t testing.TB, env map[string]string) *devstack.Stack {
 		t.Fatal(err)
 	}
 	env["TABLE_NAME"] = table
-	st, err := devstack.Start(context.Background(), devstack.Options{
+	opts := devstack.Options{
 		Listener:         l,
 		Getenv:           func(k string) string { return env[k] },
 		DynamoDBEndpoint: os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"),
 		RetryDelay:       10 * time.Millisecond,
 		Log:              slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, f := range adjust {
+		f(&opts)
+	}
+	st, err := devstack.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,18 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/switchboard-inbox/switchboard/infra/ddbtest"
 	"github.com/switchboard-inbox/switchboard/infra/devstack"
 	"github.com/switchboard-inbox/switchboard/infra/slackstub"
 	"github.com/switchboard-inbox/switchboard/shared/channel/chat"
@@ -320,23 +315,9 @@ func TestWorkspaceSlashCommandAndHome(t *testing.T) {
 // Slack rate-limits a third of the posts; every customer message still
 // lands in the thread, in order, and none goes to the dead-letter queue.
 func TestWorkspaceRateLimitStormKeepsOrder(t *testing.T) {
-	_, table := ddbtest.Table(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := devstack.Start(context.Background(), devstack.Options{
-		Listener:         l,
-		Getenv:           func(k string) string { return map[string]string{"TABLE_NAME": table}[k] },
-		DynamoDBEndpoint: os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"),
-		RetryDelay:       10 * time.Millisecond,
-		SlackStub:        func(o *slackstub.Options) { o.RateLimitEvery, o.RetryAfter = 3, "0" },
-		Log:              slog.New(slog.NewTextHandler(io.Discard, nil)),
+	st := startStack(t, map[string]string{}, func(o *devstack.Options) {
+		o.SlackStub = func(so *slackstub.Options) { so.RateLimitEvery, so.RetryAfter = 3, "0" }
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
 	const visitor = "e2eVisitor_storm_0001"
 	const n = 50
 	for i := 1; i <= n; i++ {

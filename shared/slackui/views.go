@@ -90,15 +90,10 @@ func (c *Client) conversationLine(ctx context.Context, conv inbox.Conversation) 
 	return line
 }
 
+// statusEmoji is the emoji of a status's label.
 func statusEmoji(s inbox.Status) string {
-	switch s {
-	case inbox.StatusSnoozed:
-		return ":zzz:"
-	case inbox.StatusResolved:
-		return ":white_check_mark:"
-	default:
-		return ":speech_balloon:"
-	}
+	emoji, _, _ := strings.Cut(statusLabel(s), " ")
+	return emoji
 }
 
 // PublishHome shows an agent their App Home tab: their open and snoozed

@@ -88,8 +88,7 @@ func (s *Store) Wake(ctx context.Context, conversationID string, now time.Time) 
 // DueSnoozes returns snoozed conversations that should be awake at now,
 // soonest first.
 func (s *Store) DueSnoozes(ctx context.Context, now time.Time, limit int) ([]inbox.Conversation, error) {
-	var convs []inbox.Conversation
-	err := s.query(ctx, &dynamodb.QueryInput{
+	convs, err := s.conversations(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		IndexName:              aws.String("GSI3"),
 		KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK < :due"),
@@ -97,18 +96,7 @@ func (s *Store) DueSnoozes(ctx context.Context, now time.Time, limit int) ([]inb
 			// "~" sorts after every id, so the bound takes ids due at now.
 			":pk": str(snoozedPartition), ":due": str(formatTime(now) + "#~"),
 		},
-		Limit: aws.Int32(int32(limit)),
-	}, func(item map[string]types.AttributeValue) error {
-		if len(convs) >= limit {
-			return errStop
-		}
-		var it conversationItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		convs = append(convs, it.conversation())
-		return nil
-	})
+	}, limit)
 	if err != nil {
 		return nil, fmt.Errorf("query snoozed conversations due at %s: %w", now.Format(time.RFC3339), err)
 	}

@@ -115,7 +115,6 @@ func (s *Store) OpenConversations(ctx context.Context, limit int) ([]inbox.Conve
 // reverse; skName, when set, names the index's sort key, which other item
 // types share.
 func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk, skName string, limit int, ascending bool) ([]inbox.Conversation, error) {
-	var convs []inbox.Conversation
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 &index,
@@ -129,6 +128,13 @@ func (s *Store) conversationsByIndex(ctx context.Context, index, pkName, pk, skN
 		in.ExpressionAttributeNames["#sk"] = skName
 		in.ExpressionAttributeValues[":conv"] = str(convPrefix)
 	}
+	return s.conversations(ctx, in, limit)
+}
+
+// conversations runs a Query of conversation items and decodes up to
+// limit of them (all when limit is 0).
+func (s *Store) conversations(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]inbox.Conversation, error) {
+	var convs []inbox.Conversation
 	if limit > 0 {
 		in.Limit = aws.Int32(int32(limit))
 	}
