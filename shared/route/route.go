@@ -65,10 +65,11 @@ func (s *Service) Route(ctx context.Context, j queue.Job, _ queue.Attempt) error
 	if err != nil {
 		return fmt.Errorf("route: %w", err)
 	}
+	profile := s.profileOnce(conv.CustomerID)
 	card := j.Card
 	if j.MessageID != "" {
 		var waitStarted bool
-		if conv, waitStarted, err = s.postMessage(ctx, conv, j); err != nil {
+		if conv, waitStarted, err = s.postMessage(ctx, conv, j, profile); err != nil {
 			return err
 		}
 		card = card || waitStarted
@@ -78,15 +79,15 @@ func (s *Service) Route(ctx context.Context, j queue.Job, _ queue.Attempt) error
 		return nil
 	}
 	if j.Triage && s.Model != nil && (conv.Triage == nil || conv.Triage.Source != inbox.TriageByModel) {
-		if conv, err = s.triage(ctx, s.Model, conv); err != nil {
+		if conv, err = s.triage(ctx, s.Model, conv, profile); err != nil {
 			return err
 		}
 		card = true
 	}
 	if card {
-		p, err := s.Store.Profile(ctx, conv.CustomerID)
+		p, err := profile(ctx)
 		if err != nil {
-			return fmt.Errorf("route: %w", err)
+			return err
 		}
 		if err := s.Slack.UpdateCard(ctx, conv, p, s.mentions(conv)); err != nil {
 			return err
@@ -100,15 +101,15 @@ func (s *Service) Route(ctx context.Context, j queue.Job, _ queue.Attempt) error
 
 // triage runs a triager over the conversation so far and stores the
 // answer. Agents' notes stay out of it: they are not the customer's words.
-func (s *Service) triage(ctx context.Context, t Triager, conv inbox.Conversation) (inbox.Conversation, error) {
+func (s *Service) triage(ctx context.Context, t Triager, conv inbox.Conversation, profile profileFunc) (inbox.Conversation, error) {
 	msgs, err := s.Store.Messages(ctx, conv.ID, "")
 	if err != nil {
 		return conv, fmt.Errorf("route: %w", err)
 	}
 	msgs = slices.DeleteFunc(msgs, func(m inbox.Message) bool { return m.Kind == inbox.KindNote })
-	p, err := s.Store.Profile(ctx, conv.CustomerID)
+	p, err := profile(ctx)
 	if err != nil {
-		return conv, fmt.Errorf("route: %w", err)
+		return conv, err
 	}
 	result, err := t.Triage(ctx, conv, msgs, p)
 	if err != nil {
@@ -128,7 +129,7 @@ func (s *Service) triage(ctx context.Context, t Triager, conv inbox.Conversation
 // message started a wait (the first since an agent's reply, or one that
 // reopened the conversation), which changes the card's "waiting" field; a
 // card just posted is already current.
-func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j queue.Job) (inbox.Conversation, bool, error) {
+func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j queue.Job, profile profileFunc) (inbox.Conversation, bool, error) {
 	m, err := s.Store.Message(ctx, conv.ID, j.MessageID)
 	if err != nil {
 		return conv, false, fmt.Errorf("route: %w", err)
@@ -143,13 +144,13 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 	// A conversation is triaged before its card; a reopened one (it has a
 	// thread) afresh. A retried new one keeps what an earlier attempt stored.
 	if s.Quick != nil && (conv.Triage == nil || j.Triage && conv.SlackThreadTS != "") {
-		if conv, err = s.triage(ctx, s.Quick, conv); err != nil {
+		if conv, err = s.triage(ctx, s.Quick, conv, profile); err != nil {
 			return conv, false, err
 		}
 	}
 	if conv.SlackThreadTS == "" {
 		var opened bool
-		if conv, opened, err = s.openThread(ctx, conv); err != nil {
+		if conv, opened, err = s.openThread(ctx, conv, profile); err != nil {
 			return conv, false, err
 		}
 		waitStarted = waitStarted && !opened
@@ -168,10 +169,10 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 // their mentions in it (so a ping cannot be lost apart from its card), and
 // records the thread. A rule naming a channel the bot is not in falls back
 // to the support channel rather than failing forever.
-func (s *Service) openThread(ctx context.Context, conv inbox.Conversation) (inbox.Conversation, bool, error) {
-	p, err := s.Store.Profile(ctx, conv.CustomerID)
+func (s *Service) openThread(ctx context.Context, conv inbox.Conversation, profile profileFunc) (inbox.Conversation, bool, error) {
+	p, err := profile(ctx)
 	if err != nil {
-		return conv, false, fmt.Errorf("route: %w", err)
+		return conv, false, err
 	}
 	channel, mentions := s.Rules.Match(conv, triageOf(conv), s.Channel)
 	ts, err := s.Slack.PostConversation(ctx, channel, conv, p, mentions)
@@ -193,6 +194,24 @@ func (s *Service) openThread(ctx context.Context, conv inbox.Conversation) (inbo
 	}
 	conv.SlackChannel, conv.SlackThreadTS = channel, ts
 	return conv, true, nil
+}
+
+// profileFunc returns the customer's profile, read at most once per job:
+// opening a thread, triaging twice and redrawing the card all need it.
+type profileFunc func(ctx context.Context) (inbox.Profile, error)
+
+func (s *Service) profileOnce(customerID string) profileFunc {
+	var p *inbox.Profile
+	return func(ctx context.Context) (inbox.Profile, error) {
+		if p == nil {
+			read, err := s.Store.Profile(ctx, customerID)
+			if err != nil {
+				return inbox.Profile{}, fmt.Errorf("route: %w", err)
+			}
+			p = &read
+		}
+		return *p, nil
+	}
 }
 
 func triageOf(conv inbox.Conversation) inbox.Triage {
