@@ -24,7 +24,7 @@ func layer(pkg string) string {
 		return "glue"
 	case rel == "ingest", rel == "route", rel == "dispatch", rel == "slackapp", rel == "desk":
 		return "usecase"
-	case rel == "store", rel == "slackui", rel == "triage", strings.HasPrefix(rel, "channel/"):
+	case rel == "store", rel == "slackui", rel == "triage", rel == "media", strings.HasPrefix(rel, "channel/"):
 		return "adapter"
 	case rel == "app":
 		return "wiring"

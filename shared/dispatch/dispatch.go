@@ -19,6 +19,7 @@ type Store interface {
 	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
 	ClaimDelivery(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
 	SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error
+	SetSent(ctx context.Context, ch inbox.Channel, conversationID, messageID string, sent inbox.Sent) error
 	Answered(ctx context.Context, conversationID string, at time.Time) error
 }
 
@@ -27,10 +28,10 @@ type Publisher interface {
 	Publish(ctx context.Context, j queue.Job) error
 }
 
-// Sender delivers a message on one channel and returns the provider's id
+// Sender delivers a message on one channel and returns the provider's ids
 // for it.
 type Sender interface {
-	Send(ctx context.Context, conv inbox.Conversation, m inbox.Message) (externalID string, err error)
+	Send(ctx context.Context, conv inbox.Conversation, m inbox.Message) (inbox.Sent, error)
 }
 
 // Notifier shows agents in a conversation's Slack thread whether a reply
@@ -38,11 +39,17 @@ type Sender interface {
 type Notifier interface {
 	MarkDelivered(ctx context.Context, conv inbox.Conversation, m inbox.Message) error
 	PostDeliveryFailure(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason string) error
+	OfferTemplate(ctx context.Context, conv inbox.Conversation, m inbox.Message, template string) error
 }
 
 // PermanentError is a send failure that retrying cannot fix, such as a
 // closed messaging window or an address that does not exist.
-type PermanentError struct{ Reason string }
+type PermanentError struct {
+	Reason string
+	// Template is an approved message template the channel would still
+	// take, offered to the agent instead (WhatsApp outside 24 hours).
+	Template string
+}
 
 func (e *PermanentError) Error() string { return e.Reason }
 
@@ -87,9 +94,9 @@ func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attemp
 	if !ok {
 		return s.giveUp(ctx, conv, m, &PermanentError{Reason: "replies on " + conv.Channel.Label() + " are not set up"})
 	}
-	externalID, sendErr := sender.Send(ctx, conv, m)
+	sent, sendErr := sender.Send(ctx, conv, m)
 	if sendErr == nil {
-		if err := s.Store.SetDelivery(ctx, conv.ID, m.ID, inbox.DeliverySent, externalID, ""); err != nil {
+		if err := s.Store.SetSent(ctx, conv.Channel, conv.ID, m.ID, sent); err != nil {
 			return fmt.Errorf("deliver: %w", err)
 		}
 		return s.announceSent(ctx, conv, m)
@@ -142,6 +149,12 @@ func (s *Service) giveUp(ctx context.Context, conv inbox.Conversation, m inbox.M
 	}
 	if err := s.Notify.PostDeliveryFailure(ctx, conv, m, reason.Error()); err != nil {
 		return fmt.Errorf("report failed delivery of message %s: %w", m.ID, err)
+	}
+	var permanent *PermanentError
+	if errors.As(reason, &permanent) && permanent.Template != "" && m.Template == "" {
+		if err := s.Notify.OfferTemplate(ctx, conv, m, permanent.Template); err != nil {
+			return fmt.Errorf("offer template after failed message %s: %w", m.ID, err)
+		}
 	}
 	return nil
 }

@@ -24,13 +24,13 @@ type flakySender struct {
 	sent  []string
 }
 
-func (f *flakySender) Send(_ context.Context, _ inbox.Conversation, m inbox.Message) (string, error) {
+func (f *flakySender) Send(_ context.Context, _ inbox.Conversation, m inbox.Message) (inbox.Sent, error) {
 	f.calls++
 	f.sent = append(f.sent, m.Text)
 	if f.err != nil {
-		return "", f.err
+		return inbox.Sent{}, f.err
 	}
-	return "provider-1", nil
+	return inbox.Sent{ExternalID: "provider-1"}, nil
 }
 
 // setup stores a conversation with a Slack thread and a queued agent reply.

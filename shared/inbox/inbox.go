@@ -157,6 +157,11 @@ type Conversation struct {
 	// SnoozedUntil is when a snoozed conversation wakes up.
 	SnoozedUntil time.Time
 	Triage       *Triage
+	// Subject is an email conversation's subject; replies say "Re:" to it.
+	Subject string
+	// LastInboundAt is when the customer last wrote, which opens messaging
+	// windows such as WhatsApp's 24 hours.
+	LastInboundAt time.Time
 }
 
 // Message is one message in a conversation, in either direction.
@@ -182,6 +187,25 @@ type Message struct {
 	DeliveryError string
 	// SlackTS is the ts of the message's copy in the Slack thread.
 	SlackTS string
+	// Attachments are files the message carries, kept in the media bucket.
+	Attachments []Attachment
+	// Template names the provider-approved template an outbound message
+	// is, for channels that only take templates outside a service window.
+	Template string
+	// Receipt is the furthest a provider has reported an outbound message
+	// got after it was sent.
+	Receipt ReceiptStatus
+}
+
+// Attachment is a file that came with a message. The channel adapter
+// stores it in the media bucket before the message is ingested; agents
+// open it through a signed link.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Size        int64
+	// Key is the object's key in the media bucket.
+	Key string
 }
 
 // VisibleToCustomer reports whether the customer should see the message:
@@ -206,4 +230,50 @@ type Inbound struct {
 	Text       string
 	ExternalID string
 	ReceivedAt time.Time
+	// Attachments are already stored in the media bucket.
+	Attachments []Attachment
+	// Links are addresses the channel proved belong to the sender, such as
+	// the chat user behind a Telegram deep link: a new address joins the
+	// customer of the first one that is known.
+	Links []Identity
+	// Threaded channels (email) place a message by what it replies to,
+	// never by the sender's latest conversation: ConversationID (from an
+	// unguessable reply token) or References (provider ids of earlier
+	// messages, newest first) name the conversation, and a message that
+	// names none opens a new one.
+	Threaded       bool
+	ConversationID string
+	References     []string
+	// Subject is an email's subject.
+	Subject string
+}
+
+// Sent is a channel's acknowledgement of an outbound message.
+type Sent struct {
+	// ExternalID is the provider's id for the message.
+	ExternalID string
+	// Aliases are further ids replies and receipts may name the message
+	// by, such as an email's Message-ID as the provider rewrote it.
+	Aliases []string
+}
+
+// ReceiptStatus is what a provider reports about a message it accepted.
+type ReceiptStatus string
+
+// Receipt statuses, in the order they happen; failed may come at any time.
+const (
+	ReceiptDelivered ReceiptStatus = "delivered"
+	ReceiptRead      ReceiptStatus = "read"
+	ReceiptFailed    ReceiptStatus = "failed"
+)
+
+// Receipt is a provider's later word on an outbound message: delivered,
+// read, or failed after all (a bounce, an unreachable number).
+type Receipt struct {
+	Channel Channel
+	// ExternalID is the id the provider or the bounce names the message by.
+	ExternalID string
+	Status     ReceiptStatus
+	Reason     string
+	At         time.Time
 }

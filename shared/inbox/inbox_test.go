@@ -119,7 +119,7 @@ func TestPlaceInbound(t *testing.T) {
 		v := in
 		v.Verified = true
 		owner := &Identity{Channel: ChannelEmail, Address: "ada@example.com", CustomerID: "cust-email"}
-		w := PlaceInbound(v, Known{EmailOwner: owner}, DefaultReopenWindow)
+		w := PlaceInbound(v, Known{Owner: owner}, DefaultReopenWindow)
 		if w.NewCustomer != nil || w.Identity.CustomerID != "cust-email" || !w.IdentityIsNew {
 			t.Errorf("PlaceInbound = %+v; want the new address on customer cust-email", w)
 		}

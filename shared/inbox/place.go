@@ -68,6 +68,9 @@ type InboundWrite struct {
 	// deciding; the write must fail with ErrConflict if it has changed in
 	// a way that changes the decision (a resolution, a newer conversation).
 	Latest *Latest
+	// Target is the conversation the message joins or reopens: Latest,
+	// or for a threaded channel the conversation the message replies to.
+	Target *Latest
 	// NewCustomer is set when the message creates its customer.
 	NewCustomer *Customer
 	// LinkedIdentities are further verified addresses of a new customer,
@@ -86,10 +89,14 @@ type Known struct {
 	// Identity is the sender's address; nil when it is new.
 	Identity *Identity
 	Latest   *Latest
-	// EmailOwner is the identity of the sender's verified email, when the
-	// address is new and that email is already a customer's: the new
-	// address joins that customer instead of making a new one.
-	EmailOwner *Identity
+	// Owner is a known identity the channel proved is also the sender's
+	// (a verified email, a deep link, the same phone number elsewhere),
+	// when the address is new: the new address joins that customer
+	// instead of making a new one.
+	Owner *Identity
+	// Thread is the conversation a threaded channel's message replies to,
+	// when it belongs to the sender; nil when the message replies to none.
+	Thread *Latest
 }
 
 // DedupeKey scopes a provider's message id by channel.
@@ -98,9 +105,14 @@ func DedupeKey(ch Channel, externalID string) string { return string(ch) + "#" +
 // PlaceInbound decides everything an inbound message writes.
 func PlaceInbound(in Inbound, known Known, window time.Duration) InboundWrite {
 	now := in.ReceivedAt
+	target := known.Latest
+	if in.Threaded {
+		target = known.Thread
+	}
 	w := InboundWrite{
-		Placement: Place(known.Latest, now, window),
+		Placement: Place(target, now, window),
 		Latest:    known.Latest,
+		Target:    target,
 		DedupeKey: DedupeKey(in.Channel, in.ExternalID),
 	}
 	if known.Identity != nil {
@@ -109,8 +121,8 @@ func PlaceInbound(in Inbound, known Known, window time.Duration) InboundWrite {
 		w.IdentityIsNew = true
 		w.Identity = Identity{Channel: in.Channel, Address: in.Address, Verified: in.Verified}
 		switch {
-		case known.EmailOwner != nil:
-			w.Identity.CustomerID = known.EmailOwner.CustomerID
+		case known.Owner != nil:
+			w.Identity.CustomerID = known.Owner.CustomerID
 		default:
 			c := Customer{ID: NewID(now), Name: in.Name, Email: in.Email, CreatedAt: now}
 			w.NewCustomer = &c
@@ -128,14 +140,16 @@ func PlaceInbound(in Inbound, known Known, window time.Duration) InboundWrite {
 			ID: convID, CustomerID: w.Identity.CustomerID, CustomerName: in.Name,
 			Channel: in.Channel, Address: in.Address, Status: StatusOpen,
 			OpenedAt: now, LastActivityAt: now, FirstMessageText: in.Text, WaitingSince: now,
+			Subject: in.Subject, LastInboundAt: now,
 		}
 	} else {
-		convID = known.Latest.ConversationID
+		convID = target.ConversationID
 		w.Conversation = Conversation{ID: convID}
 	}
 	w.Message = Message{
 		ID: NewID(now), ConversationID: convID, Direction: DirectionIn, Author: AuthorCustomer,
 		Kind: KindPublic, Text: in.Text, AuthorName: in.Name, CreatedAt: now, ExternalID: in.ExternalID,
+		Attachments: in.Attachments,
 	}
 	return w
 }

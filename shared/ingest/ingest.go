@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
@@ -18,6 +19,7 @@ type Store interface {
 	Identity(ctx context.Context, ch inbox.Channel, address string) (inbox.Identity, *inbox.Latest, error)
 	SaveInbound(ctx context.Context, w inbox.InboundWrite) error
 	Deduped(ctx context.Context, dedupeKey string) (conversationID, messageID string, err error)
+	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
 }
 
 // Publisher enqueues a job for the router.
@@ -34,6 +36,9 @@ type Service struct {
 	Store        Store
 	Route        Publisher
 	ReopenWindow time.Duration
+	// MergeByPhone makes the same phone number on SMS and WhatsApp one
+	// customer.
+	MergeByPhone bool
 	Now          func() time.Time
 }
 
@@ -104,19 +109,72 @@ func (s *Service) known(ctx context.Context, in inbox.Inbound) (inbox.Known, err
 	ident, latest, err := s.Store.Identity(ctx, in.Channel, in.Address)
 	switch {
 	case err == nil:
-		return inbox.Known{Identity: &ident, Latest: latest}, nil
+		known := inbox.Known{Identity: &ident, Latest: latest}
+		if in.Threaded {
+			known.Thread, err = s.thread(ctx, in, ident.CustomerID)
+		}
+		return known, err
 	case !errors.Is(err, inbox.ErrNotFound):
 		return inbox.Known{}, err
 	}
-	var known inbox.Known
-	if in.Verified && in.Email != "" && in.Channel != inbox.ChannelEmail {
-		owner, _, err := s.Store.Identity(ctx, inbox.ChannelEmail, in.Email)
+	for _, link := range s.links(in) {
+		owner, _, err := s.Store.Identity(ctx, link.Channel, link.Address)
 		switch {
 		case err == nil:
-			known.EmailOwner = &owner
+			return inbox.Known{Owner: &owner}, nil
 		case !errors.Is(err, inbox.ErrNotFound):
 			return inbox.Known{}, err
 		}
 	}
-	return known, nil
+	return inbox.Known{}, nil
+}
+
+// links lists the known addresses a new address may join, most trusted
+// first: what the channel proved, a verified email, then the same phone
+// number on another channel when the operator merges by phone.
+func (s *Service) links(in inbox.Inbound) []inbox.Identity {
+	links := in.Links
+	if in.Verified && in.Email != "" && in.Channel != inbox.ChannelEmail {
+		links = append(links, inbox.Identity{Channel: inbox.ChannelEmail, Address: in.Email})
+	}
+	if s.MergeByPhone && slices.Contains(inbox.PhoneChannels, in.Channel) {
+		for _, ch := range inbox.PhoneChannels {
+			if ch != in.Channel {
+				links = append(links, inbox.Identity{Channel: ch, Address: in.Address})
+			}
+		}
+	}
+	return links
+}
+
+// thread finds the conversation a threaded message replies to. Only the
+// sender's own conversations count: a forwarded mail's headers must not
+// slip a stranger into someone else's thread.
+func (s *Service) thread(ctx context.Context, in inbox.Inbound, customerID string) (*inbox.Latest, error) {
+	candidates := make([]string, 0, 1+len(in.References))
+	if in.ConversationID != "" {
+		candidates = append(candidates, in.ConversationID)
+	}
+	for _, ref := range in.References {
+		convID, _, err := s.Store.Deduped(ctx, inbox.DedupeKey(in.Channel, ref))
+		switch {
+		case err == nil:
+			candidates = append(candidates, convID)
+		case !errors.Is(err, inbox.ErrNotFound):
+			return nil, fmt.Errorf("look up reference %s: %w", ref, err)
+		}
+	}
+	for _, id := range candidates {
+		conv, err := s.Store.Conversation(ctx, id)
+		switch {
+		case errors.Is(err, inbox.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if conv.CustomerID == customerID && conv.Channel == in.Channel {
+			return &inbox.Latest{ConversationID: conv.ID, Status: conv.Status, ResolvedAt: conv.ResolvedAt}, nil
+		}
+	}
+	return nil, nil
 }

@@ -11,6 +11,9 @@ const (
 	ActionSnooze         = "snooze"
 	ActionPriority       = "priority"
 	ActionSuggestedReply = "suggested_reply"
+	// ActionSendTemplate sends the approved template named by its value,
+	// offered where a channel's window closed on a reply.
+	ActionSendTemplate = "send_template"
 
 	// CallbackReply is the suggested-reply modal; the conversation id is
 	// its private metadata, the text its one input.

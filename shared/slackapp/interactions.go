@@ -88,10 +88,38 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 			err = h.Desk.SetPriority(ctx, convID, inbox.Priority(a.SelectedOption.Value), by, ref)
 		case ActionSuggestedReply:
 			err = h.openReplyModal(ctx, convID, cb.TriggerID)
+		case ActionSendTemplate:
+			err = h.sendTemplate(ctx, convID, by, a.Value, ref)
 		}
 		if err != nil {
 			return fmt.Errorf("%s on conversation %s: %w", a.ActionID, convID, err)
 		}
+	}
+	return nil
+}
+
+// sendTemplate queues the approved template as a reply of its own and
+// shows it in the thread; ref makes a repeated click send it once.
+func (h *Handler) sendTemplate(ctx context.Context, convID string, by inbox.Agent, template, ref string) error {
+	conv, err := h.Store.Conversation(ctx, convID)
+	if err != nil {
+		return err
+	}
+	log := h.Log.With("conversation_id", conv.ID)
+	m := h.reply(conv, by.ID, h.agentName(ctx, log, by.ID), "Approved template: "+template, "")
+	m.Template = template
+	id, err := h.saveReply(ctx, log, m, "template#"+ref)
+	if err != nil {
+		return fmt.Errorf("queue template %s: %w", template, err)
+	}
+	m.ID = id
+	ts, err := h.Slack.PostAgentReply(ctx, conv, m)
+	if err != nil {
+		log.WarnContext(ctx, "template not shown in thread", "message_id", id, "err", err)
+		return nil
+	}
+	if err := h.Store.SetMessageSlackTS(ctx, conv.ID, id, ts); err != nil {
+		log.WarnContext(ctx, "template's thread copy not recorded", "message_id", id, "err", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
+	"github.com/switchboard-inbox/switchboard/shared/slackapp"
 )
 
 // Limits below Slack's own (3,000 characters for a section's text, 40,000
@@ -24,11 +25,16 @@ const (
 // ReactionDelivered marks an agent's reply that reached the customer.
 const ReactionDelivered = "heavy_check_mark"
 
+// ReactionRead marks an agent's reply the customer's app reported read.
+const ReactionRead = "eyes"
+
 // Client posts conversations into Slack.
 type Client struct {
 	api *slack.Client
 	// NotePrefix is shown on cards so agents know how to write a note.
 	NotePrefix string
+	// MediaURL links an attachment for agents; nil or "" lists it unlinked.
+	MediaURL func(inbox.Attachment) string
 
 	teamURLMu sync.Mutex
 	teamURL   string
@@ -122,6 +128,9 @@ func cardWithMentions(conv inbox.Conversation, p inbox.Profile, notePrefix strin
 func (c *Client) PostCustomerMessage(ctx context.Context, conv inbox.Conversation, m inbox.Message) (string, error) {
 	name := customerName(conv, m)
 	text := fmt.Sprintf("*%s* · %s\n%s", Escape(name), conv.Channel.Label(), Escape(Truncate(m.Text, messageRunes)))
+	if files := c.attachmentLines(m.Attachments); files != "" {
+		text += "\n" + files
+	}
 	_, ts, err := c.api.PostMessageContext(ctx, conv.SlackChannel,
 		slack.MsgOptionText(text, false),
 		slack.MsgOptionTS(conv.SlackThreadTS),
@@ -193,6 +202,33 @@ func (c *Client) MarkDelivered(ctx context.Context, conv inbox.Conversation, m i
 		return nil
 	}
 	return c.React(ctx, conv.SlackChannel, m.SlackTS, ReactionDelivered)
+}
+
+// MarkRead marks an agent's reply in the thread as read by the customer.
+func (c *Client) MarkRead(ctx context.Context, conv inbox.Conversation, m inbox.Message) error {
+	if m.SlackTS == "" {
+		return nil
+	}
+	return c.React(ctx, conv.SlackChannel, m.SlackTS, ReactionRead)
+}
+
+// OfferTemplate offers, under a reply the channel refused, to send the
+// approved template instead, which the channel still takes.
+func (c *Client) OfferTemplate(ctx context.Context, conv inbox.Conversation, m inbox.Message, template string) error {
+	text := fmt.Sprintf("The customer can still be reached with the approved template *%s*; they answer, and the window opens again.", Escape(template))
+	button := slack.NewButtonBlockElement(slackapp.ActionSendTemplate, template, slack.NewTextBlockObject(slack.PlainTextType, "Send the template", false, false))
+	_, _, err := c.api.PostMessageContext(ctx, conv.SlackChannel,
+		slack.MsgOptionText(text, false),
+		slack.MsgOptionBlocks(
+			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
+			slack.NewActionBlock(slackapp.ActionsBlockID(conv.ID), button),
+		),
+		slack.MsgOptionTS(conv.SlackThreadTS),
+	)
+	if err != nil {
+		return fmt.Errorf("offer template in thread of conversation %s: %w", conv.ID, check("chat.postMessage", err))
+	}
+	return nil
 }
 
 // Ephemeral shows text to one user only, in a thread when threadTS is set.

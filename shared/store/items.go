@@ -134,6 +134,8 @@ type conversationItem struct {
 	Priority         string      `dynamodbav:"priority,omitempty"`
 	SnoozedUntil     string      `dynamodbav:"snoozedUntil,omitempty"`
 	Triage           *triageItem `dynamodbav:"triage,omitempty"`
+	Subject          string      `dynamodbav:"subject,omitempty"`
+	LastInboundAt    string      `dynamodbav:"lastInboundAt,omitempty"`
 }
 
 type triageItem struct {
@@ -174,21 +176,31 @@ func (it *triageItem) triage() *inbox.Triage {
 type messageItem struct {
 	PK             string
 	SK             string
-	Type           string `dynamodbav:"type"`
-	ID             string `dynamodbav:"id"`
-	ConversationID string `dynamodbav:"conversationId"`
-	Direction      string `dynamodbav:"direction"`
-	Author         string `dynamodbav:"author"`
-	Kind           string `dynamodbav:"kind"`
-	Text           string `dynamodbav:"text"`
-	AuthorName     string `dynamodbav:"authorName,omitempty"`
-	AgentID        string `dynamodbav:"agentId,omitempty"`
-	AgentName      string `dynamodbav:"agentName,omitempty"`
-	CreatedAt      string `dynamodbav:"createdAt"`
-	ExternalID     string `dynamodbav:"externalId,omitempty"`
-	Delivery       string `dynamodbav:"delivery,omitempty"`
-	DeliveryError  string `dynamodbav:"deliveryError,omitempty"`
-	SlackTS        string `dynamodbav:"slackTs,omitempty"`
+	Type           string           `dynamodbav:"type"`
+	ID             string           `dynamodbav:"id"`
+	ConversationID string           `dynamodbav:"conversationId"`
+	Direction      string           `dynamodbav:"direction"`
+	Author         string           `dynamodbav:"author"`
+	Kind           string           `dynamodbav:"kind"`
+	Text           string           `dynamodbav:"text"`
+	AuthorName     string           `dynamodbav:"authorName,omitempty"`
+	AgentID        string           `dynamodbav:"agentId,omitempty"`
+	AgentName      string           `dynamodbav:"agentName,omitempty"`
+	CreatedAt      string           `dynamodbav:"createdAt"`
+	ExternalID     string           `dynamodbav:"externalId,omitempty"`
+	Delivery       string           `dynamodbav:"delivery,omitempty"`
+	DeliveryError  string           `dynamodbav:"deliveryError,omitempty"`
+	SlackTS        string           `dynamodbav:"slackTs,omitempty"`
+	Attachments    []attachmentItem `dynamodbav:"attachments,omitempty"`
+	Template       string           `dynamodbav:"template,omitempty"`
+	Receipt        string           `dynamodbav:"receipt,omitempty"`
+}
+
+type attachmentItem struct {
+	Name        string `dynamodbav:"name,omitempty"`
+	ContentType string `dynamodbav:"contentType,omitempty"`
+	Size        int64  `dynamodbav:"size,omitempty"`
+	Key         string `dynamodbav:"key"`
 }
 
 type dedupeItem struct {
@@ -218,7 +230,7 @@ func newConversationItem(c inbox.Conversation) conversationItem {
 		ReopenCount: c.ReopenCount, SlackChannel: c.SlackChannel, SlackThreadTS: c.SlackThreadTS,
 		FirstMessageText: c.FirstMessageText, WaitingSince: formatTime(c.WaitingSince),
 		AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName, Priority: string(c.Priority),
-		SnoozedUntil: formatTime(c.SnoozedUntil),
+		SnoozedUntil: formatTime(c.SnoozedUntil), Subject: c.Subject, LastInboundAt: formatTime(c.LastInboundAt),
 	}
 	if c.Triage != nil {
 		it.Triage = newTriageItem(*c.Triage)
@@ -239,6 +251,7 @@ func (it conversationItem) conversation() inbox.Conversation {
 		FirstMessageText: it.FirstMessageText, WaitingSince: parseTime(it.WaitingSince),
 		AssigneeID: it.AssigneeID, AssigneeName: it.AssigneeName, Priority: inbox.Priority(it.Priority),
 		SnoozedUntil: parseTime(it.SnoozedUntil), Triage: it.Triage.triage(),
+		Subject: it.Subject, LastInboundAt: parseTime(it.LastInboundAt),
 	}
 }
 
@@ -249,7 +262,19 @@ func newMessageItem(m inbox.Message) messageItem {
 		Author: string(m.Author), Kind: string(m.Kind), Text: m.Text, AuthorName: m.AuthorName,
 		AgentID: m.AgentID, AgentName: m.AgentName, CreatedAt: formatTime(m.CreatedAt), ExternalID: m.ExternalID,
 		Delivery: string(m.Delivery), DeliveryError: m.DeliveryError, SlackTS: m.SlackTS,
+		Attachments: newAttachmentItems(m.Attachments), Template: m.Template, Receipt: string(m.Receipt),
 	}
+}
+
+func newAttachmentItems(as []inbox.Attachment) []attachmentItem {
+	if len(as) == 0 {
+		return nil
+	}
+	items := make([]attachmentItem, len(as))
+	for i, a := range as {
+		items[i] = attachmentItem{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Key: a.Key}
+	}
+	return items
 }
 
 func (it messageItem) message() inbox.Message {
@@ -259,7 +284,19 @@ func (it messageItem) message() inbox.Message {
 		AuthorName: it.AuthorName, AgentID: it.AgentID, AgentName: it.AgentName, CreatedAt: parseTime(it.CreatedAt),
 		ExternalID: it.ExternalID, Delivery: inbox.Delivery(it.Delivery),
 		DeliveryError: it.DeliveryError, SlackTS: it.SlackTS,
+		Attachments: attachments(it.Attachments), Template: it.Template, Receipt: inbox.ReceiptStatus(it.Receipt),
 	}
+}
+
+func attachments(items []attachmentItem) []inbox.Attachment {
+	if len(items) == 0 {
+		return nil
+	}
+	as := make([]inbox.Attachment, len(items))
+	for i, it := range items {
+		as[i] = inbox.Attachment{Name: it.Name, ContentType: it.ContentType, Size: it.Size, Key: it.Key}
+	}
+	return as
 }
 
 func newIdentityItem(id inbox.Identity, latest *inbox.Latest) identityItem {

@@ -68,7 +68,7 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 		// A customer writing into a snoozed or pending conversation wakes
 		// it; only a resolution in between makes this a conflict.
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET lastActivityAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t) "+
+			"SET lastActivityAt = :t, lastInboundAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t) "+
 				"REMOVE snoozedUntil, GSI3PK, GSI3SK ADD messageCount :one",
 			"attribute_exists(PK) AND #status <> :resolved",
 			map[string]string{"#status": "status"},
@@ -77,14 +77,18 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 				":openStatus": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
 			}))
 	case inbox.Reopen:
+		target := in.Target
+		if target == nil {
+			target = in.Latest
+		}
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET #status = :open, lastActivityAt = :t, waitingSince = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
+			"SET #status = :open, lastActivityAt = :t, lastInboundAt = :t, waitingSince = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
 			"#status = :resolved AND resolvedAt = :resolvedAt",
 			map[string]string{"#status": "status"},
 			map[string]types.AttributeValue{
 				":open": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
 				":t": str(formatTime(now)), ":openPK": str(openPartition), ":openSK": str(openSK(now, convID)),
-				":one": num(1), ":resolvedAt": str(formatTime(in.Latest.ResolvedAt)),
+				":one": num(1), ":resolvedAt": str(formatTime(target.ResolvedAt)),
 			}))
 	}
 	if in.Placement == inbox.Open && in.NewCustomer == nil {

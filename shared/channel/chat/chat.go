@@ -346,6 +346,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 type Sender struct{}
 
 // Send accepts the message for the widget to pick up.
-func (Sender) Send(context.Context, inbox.Conversation, inbox.Message) (string, error) {
-	return "", nil
+func (Sender) Send(context.Context, inbox.Conversation, inbox.Message) (inbox.Sent, error) {
+	return inbox.Sent{}, nil
 }

@@ -1,0 +1,29 @@
+package slackui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
+
+func TestAttachmentLines(t *testing.T) {
+	c := &Client{MediaURL: func(a inbox.Attachment) string { return "https://inbox.example/media/" + a.Key + "?sig=x" }}
+	got := c.attachmentLines([]inbox.Attachment{
+		{Name: "invoice.pdf", Size: 2 << 20, Key: "email/1/0"},
+		{Name: "<https://evil.example|click> @channel\nfake line", Size: 512, Key: "email/1/1"},
+	})
+	want := ":paperclip: <https://inbox.example/media/email/1/0?sig=x|invoice.pdf> · 2.0 MB\n" +
+		":paperclip: <https://inbox.example/media/email/1/1?sig=x|&lt;https://evil.example|click&gt; @\u2060channel fake line> · 512 bytes"
+	if got != want {
+		t.Errorf("attachmentLines =\n%s\nwant\n%s", got, want)
+	}
+	unlinked := (&Client{}).attachmentLines([]inbox.Attachment{{Name: "a.png", Size: 3000}})
+	if unlinked != ":paperclip: a.png · 2 KB" {
+		t.Errorf("without links = %q", unlinked)
+	}
+	many := make([]inbox.Attachment, maxListedAttachments+5)
+	if lines := c.attachmentLines(many); !strings.HasSuffix(lines, "…and 5 more files") {
+		t.Errorf("many attachments end %q; want a count of the rest", lines[len(lines)-30:])
+	}
+}
