@@ -8,12 +8,13 @@ DYNAMODB_LOCAL_VERSION := 2.9.30
 DDB_DIR := .cache/dynamodb-local
 DDB_JAR := $(DDB_DIR)/package/emulator/DynamoDBLocal.jar
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FUNCTIONS := chat slack router dispatcher snooze
+FUNCTIONS := chat slack router dispatcher snooze channel-webhooks email-inbound
 LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
 
-.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz eval build sizes deploy clean \
-	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction build-SnoozeFunction
+.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz fuzz-decoders eval build sizes deploy clean \
+	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction build-SnoozeFunction \
+	build-ChannelWebhooksFunction build-EmailInboundFunction
 
 dev: deps
 	$(GO) run ./infra/dev
@@ -22,6 +23,19 @@ dev: deps
 # the whole run, and SWITCHBOARD_REQUIRE_DYNAMODB turns a skip into a failure.
 test: deps vet fmt-check archcheck
 	SWITCHBOARD_REQUIRE_DYNAMODB=1 $(GO) run ./infra/withddb $(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz-decoders FUZZTIME=3s
+
+# The decoders of what providers send are fuzzed on every test run, a few
+# seconds each; 'make fuzz' runs every fuzz test for longer.
+DECODER_FUZZ := ./shared/channel/chat:FuzzParsePost ./shared/channel/meta:FuzzParse \
+	./shared/channel/telegram:FuzzParseUpdate ./shared/channel/twilio:FuzzParse \
+	./shared/channel/twilio:FuzzVerify ./shared/channel/email:FuzzParse
+fuzz-decoders:
+	@for t in $(DECODER_FUZZ); do \
+		echo "fuzz $${t#*:} in $${t%:*} for $(FUZZTIME)"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) $${t%:*} 2>&1) || \
+			{ echo "$$out"; exit 1; }; \
+	done
 
 deps: tools $(DDB_JAR)
 	$(GO) mod download
@@ -57,8 +71,8 @@ bench: deps
 	@echo "compare runs with: go run golang.org/x/perf/cmd/benchstat@latest old.txt bench.txt"
 	@$(MAKE) --no-print-directory sizes
 
-fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParsePost -fuzztime $(FUZZTIME) ./shared/channel/chat
+fuzz: fuzz-decoders
+	$(GO) test -run '^$$' -fuzz FuzzNormalizePhone -fuzztime $(FUZZTIME) ./shared/inbox
 	$(GO) test -run '^$$' -fuzz FuzzEscape -fuzztime $(FUZZTIME) ./shared/slackui
 	$(GO) test -run '^$$' -fuzz FuzzPlainText -fuzztime $(FUZZTIME) ./shared/slackapp
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime $(FUZZTIME) ./shared/triage
@@ -88,6 +102,12 @@ build-DispatcherFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/dispatcher
 build-SnoozeFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/snooze
+
+build-ChannelWebhooksFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/channel-webhooks
+
+build-EmailInboundFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/email-inbound
 
 deploy:
 	sam build && sam deploy --guided

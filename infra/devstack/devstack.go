@@ -14,12 +14,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/switchboard-inbox/switchboard/infra/ddblocal"
+	"github.com/switchboard-inbox/switchboard/infra/outbox"
+	"github.com/switchboard-inbox/switchboard/infra/s3stub"
 	"github.com/switchboard-inbox/switchboard/infra/sam"
 	"github.com/switchboard-inbox/switchboard/infra/slackstub"
 	"github.com/switchboard-inbox/switchboard/shared/app"
@@ -60,6 +63,8 @@ type Stack struct {
 	URL     string
 	App     *app.App
 	Slack   *slackstub.Server
+	S3      *s3stub.Server
+	Outbox  *outbox.Server
 	Route   *LocalQueue
 	Deliver *LocalQueue
 	Routes  []sam.Route
@@ -89,6 +94,8 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if cfg.ChatIdentitySecret == "" {
 		cfg.ChatIdentitySecret = localIdentity
 	}
+	localChannels(&cfg, st.URL)
+	st.S3, st.Outbox = s3stub.New(), outbox.New(outbox.Options{})
 	if cfg.SlackBotToken == "" {
 		if cfg.SlackChannelID == "" {
 			cfg.SlackChannelID = localChannel
@@ -129,7 +136,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	// Receives as in template.yaml's redrive policies.
 	st.Route = newLocalQueue("route", 10, retry, opts.Log)
 	st.Deliver = newLocalQueue("deliver", cfg.DeliverMaxAttempts, retry, opts.Log)
-	a := app.New(cfg, store.New(db, cfg.TableName), st.Route, st.Deliver, opts.Log)
+	a := app.New(cfg, store.New(db, cfg.TableName), st.Route, st.Deliver, localAWS(st.URL, opts.Getenv), opts.Log)
 	if st.Route.consumer, err = a.Router(); err != nil {
 		st.close()
 		return nil, err
@@ -161,8 +168,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 // its handler, exactly as its main.go builds it.
 func (st *Stack) Handlers() map[string]httpx.LambdaHandler {
 	return map[string]httpx.LambdaHandler{
-		"ChatFunction":  httpx.Lambda(st.App.Chat()),
-		"SlackFunction": httpx.Lambda(st.App.SlackApp()),
+		"ChatFunction":            httpx.Lambda(st.App.Chat()),
+		"SlackFunction":           httpx.Lambda(st.App.SlackApp()),
+		"ChannelWebhooksFunction": httpx.Lambda(st.App.ChannelWebhooks()),
 	}
 }
 
@@ -179,7 +187,8 @@ func (st *Stack) mux() (*http.ServeMux, []sam.Route, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("template.yaml routes %s to a function the local stack does not know", r)
 		}
-		mux.Handle(r.Method+" "+r.Path, apiGateway(h))
+		// API Gateway's greedy {name+} is ServeMux's {name...}.
+		mux.Handle(r.Method+" "+strings.ReplaceAll(r.Path, "+}", "...}"), apiGateway(h))
 	}
 	// API Gateway answers CORS preflights itself (CorsConfiguration).
 	mux.HandleFunc("OPTIONS /chat/", func(w http.ResponseWriter, _ *http.Request) {
@@ -198,6 +207,7 @@ func (st *Stack) mux() (*http.ServeMux, []sam.Route, error) {
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
+	st.mountChannels(mux)
 	if st.Slack != nil {
 		mux.Handle("/dev/slack/", http.StripPrefix("/dev/slack", st.Slack.Handler()))
 		mux.Handle("/dev/slack", http.RedirectHandler("/dev/slack/", http.StatusFound))

@@ -13,14 +13,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/switchboard-inbox/switchboard/shared/channel/chat"
+	"github.com/switchboard-inbox/switchboard/shared/channel/email"
 	"github.com/switchboard-inbox/switchboard/shared/config"
 	"github.com/switchboard-inbox/switchboard/shared/desk"
 	"github.com/switchboard-inbox/switchboard/shared/dispatch"
-	"github.com/switchboard-inbox/switchboard/shared/inbox"
-	"github.com/switchboard-inbox/switchboard/shared/ingest"
+	"github.com/switchboard-inbox/switchboard/shared/media"
 	"github.com/switchboard-inbox/switchboard/shared/queue"
 	"github.com/switchboard-inbox/switchboard/shared/route"
 	"github.com/switchboard-inbox/switchboard/shared/slackapp"
@@ -35,11 +37,21 @@ type Queue interface {
 	Delay(ctx context.Context, receiptHandle string, d time.Duration) error
 }
 
+// AWS is the AWS services besides DynamoDB and SQS: S3 for media, SES v2
+// for email replies.
+type AWS struct {
+	S3      media.S3
+	Presign media.Presigner
+	SES     email.SendAPI
+}
+
 // App holds the configured clients every handler is built from.
 type App struct {
 	Config  config.Config
 	Store   *store.Store
 	Slack   *slackui.Client
+	Media   *media.Store
+	SES     email.SendAPI
 	Route   Queue
 	Deliver Queue
 	Log     *slog.Logger
@@ -55,29 +67,33 @@ func FromEnv(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 	if err := cfg.Require("TABLE_NAME"); err != nil {
 		return nil, err
 	}
-	// The SDK reads AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS itself.
+	// The SDK reads AWS_ENDPOINT_URL_DYNAMODB, _SQS, _S3 and _SESV2 itself.
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	sqsClient := sqs.NewFromConfig(awsCfg)
+	s3Client := s3.NewFromConfig(awsCfg)
+	clients := AWS{S3: s3Client, Presign: s3.NewPresignClient(s3Client), SES: sesv2.NewFromConfig(awsCfg)}
 	return New(cfg, store.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
-		queue.NewSQS(sqsClient, cfg.RouteQueueURL), queue.NewSQS(sqsClient, cfg.DeliverQueueURL), log), nil
+		queue.NewSQS(sqsClient, cfg.RouteQueueURL), queue.NewSQS(sqsClient, cfg.DeliverQueueURL), clients, log), nil
 }
 
 // New builds an App from its parts; the local stack brings its own store
 // and queues.
-func New(cfg config.Config, st *store.Store, route, deliver Queue, log *slog.Logger) *App {
+func New(cfg config.Config, st *store.Store, route, deliver Queue, clients AWS, log *slog.Logger) *App {
 	slackClient := slackui.New(cfg.SlackBotToken, cfg.SlackAPIURL, &http.Client{Timeout: 10 * time.Second})
 	slackClient.NotePrefix = cfg.NotePrefix
-	return &App{Config: cfg, Store: st, Slack: slackClient, Route: route, Deliver: deliver, Log: log, Now: time.Now}
+	files := &media.Store{S3: clients.S3, Presign: clients.Presign, Bucket: cfg.MediaBucket, BaseURL: cfg.PublicBaseURL, Secret: cfg.LinkSecret}
+	slackClient.MediaURL = files.URL
+	return &App{Config: cfg, Store: st, Slack: slackClient, Media: files, SES: clients.SES,
+		Route: route, Deliver: deliver, Log: log, Now: time.Now}
 }
 
 // Chat serves the web chat widget and its API.
 func (a *App) Chat() http.Handler {
 	return &chat.Handler{
-		Ingest: &ingest.Service{Store: a.Store, Route: a.Route, ReopenWindow: a.Config.ReopenWindow, Now: a.Now},
-		Store:  a.Store, IdentitySecret: a.Config.ChatIdentitySecret, Log: a.Log, Now: a.Now,
+		Ingest: a.ingest(), Store: a.Store, IdentitySecret: a.Config.ChatIdentitySecret, Log: a.Log, Now: a.Now,
 	}
 }
 
@@ -111,7 +127,7 @@ func (a *App) Router() (queue.BatchHandler, error) {
 func (a *App) Dispatcher() queue.BatchHandler {
 	svc := &dispatch.Service{
 		Store:       a.Store,
-		Senders:     map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: chat.Sender{}},
+		Senders:     a.senders(),
 		Notify:      a.Slack,
 		Route:       a.Route,
 		MaxAttempts: a.Config.DeliverMaxAttempts,

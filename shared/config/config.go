@@ -53,6 +53,21 @@ type Config struct {
 	// docs/triage.md); empty sends everything to SlackChannelID.
 	TriageRoutes string
 
+	// Channels beyond web chat; each is off while its credentials are empty.
+	Email    Email
+	Meta     Meta
+	Telegram Telegram
+	Twilio   Twilio
+	// MergeByPhone makes the same number on SMS and WhatsApp one customer.
+	MergeByPhone bool
+	// WhatsAppProvider says who sends WhatsApp replies: meta or twilio.
+	WhatsAppProvider string
+
+	// MediaBucket keeps customers' files and the raw inbound email;
+	// LinkSecret signs agents' links to them and email reply tokens.
+	MediaBucket string
+	LinkSecret  string
+
 	TableName       string
 	RouteQueueURL   string
 	DeliverQueueURL string
@@ -61,6 +76,50 @@ type Config struct {
 	DeliverMaxAttempts int
 	ReopenWindow       time.Duration
 	LogLevel           slog.Level
+}
+
+// Email is the SES channel.
+type Email struct {
+	// Address is the support address customers write to and replies come
+	// from; replies carry a token as support+token@domain.
+	Address string
+	// FromName is the display name of replies (default: the team's name).
+	FromName string
+	// AgentInFrom adds the agent's public name to it ("Ada from Support").
+	AgentInFrom      bool
+	ConfigurationSet string
+	Region           string
+}
+
+// Meta is WhatsApp Cloud API, Messenger and Instagram messaging.
+type Meta struct {
+	AppSecret        string
+	VerifyToken      string
+	AccessToken      string
+	PageAccessToken  string
+	GraphURL         string
+	GraphVersion     string
+	PhoneNumberID    string
+	WhatsAppTemplate string
+	TemplateLanguage string
+}
+
+// Telegram is one bot.
+type Telegram struct {
+	BotToken    string
+	SecretToken string
+	APIURL      string
+}
+
+// Twilio is SMS and WhatsApp through Twilio.
+type Twilio struct {
+	AccountSID          string
+	AuthToken           string
+	APIURL              string
+	SMSFrom             string
+	MessagingServiceSID string
+	WhatsAppFrom        string
+	WhatsAppTemplateSID string
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -86,6 +145,32 @@ func Load(getenv func(string) string) (Config, error) {
 		TriageTone:         getenv("TRIAGE_TONE"),
 		KnowledgeDir:       getenv("KNOWLEDGE_DIR"),
 		TriageRoutes:       getenv("TRIAGE_ROUTES"),
+		Email: Email{
+			Address: strings.ToLower(getenv("SUPPORT_EMAIL")), FromName: getenv("SUPPORT_EMAIL_NAME"),
+			AgentInFrom: getenv("EMAIL_AGENT_NAME") == "true", ConfigurationSet: getenv("SES_CONFIGURATION_SET"),
+			Region: cmp.Or(getenv("AWS_REGION"), "us-east-1"),
+		},
+		Meta: Meta{
+			AppSecret: getenv("META_APP_SECRET"), VerifyToken: getenv("META_VERIFY_TOKEN"),
+			AccessToken: getenv("META_ACCESS_TOKEN"), PageAccessToken: getenv("META_PAGE_ACCESS_TOKEN"),
+			GraphURL:     strings.TrimRight(cmp.Or(getenv("META_GRAPH_URL"), "https://graph.facebook.com"), "/"),
+			GraphVersion: cmp.Or(getenv("META_GRAPH_VERSION"), "v21.0"), PhoneNumberID: getenv("WHATSAPP_PHONE_NUMBER_ID"),
+			WhatsAppTemplate: getenv("WHATSAPP_TEMPLATE"), TemplateLanguage: getenv("WHATSAPP_TEMPLATE_LANGUAGE"),
+		},
+		Telegram: Telegram{
+			BotToken: getenv("TELEGRAM_BOT_TOKEN"), SecretToken: getenv("TELEGRAM_SECRET_TOKEN"),
+			APIURL: strings.TrimRight(cmp.Or(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"), "/"),
+		},
+		Twilio: Twilio{
+			AccountSID: getenv("TWILIO_ACCOUNT_SID"), AuthToken: getenv("TWILIO_AUTH_TOKEN"),
+			APIURL:  strings.TrimRight(cmp.Or(getenv("TWILIO_API_URL"), "https://api.twilio.com"), "/"),
+			SMSFrom: getenv("TWILIO_SMS_FROM"), MessagingServiceSID: getenv("TWILIO_MESSAGING_SERVICE_SID"),
+			WhatsAppFrom: getenv("TWILIO_WHATSAPP_FROM"), WhatsAppTemplateSID: getenv("TWILIO_WHATSAPP_TEMPLATE_SID"),
+		},
+		MergeByPhone:       getenv("MERGE_BY_PHONE") == "true",
+		WhatsAppProvider:   getenv("WHATSAPP_PROVIDER"),
+		MediaBucket:        getenv("MEDIA_BUCKET"),
+		LinkSecret:         getenv("LINK_SECRET"),
 		TableName:          getenv("TABLE_NAME"),
 		RouteQueueURL:      getenv("ROUTE_QUEUE_URL"),
 		DeliverQueueURL:    getenv("DELIVER_QUEUE_URL"),
@@ -128,6 +213,19 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("OPENAI_TIMEOUT=%q: want a Go duration such as 8s", v)
 		}
 		c.OpenAITimeout = d
+	}
+	switch c.WhatsAppProvider {
+	case "":
+		c.WhatsAppProvider = "meta"
+		if c.Meta.AccessToken == "" && c.Twilio.WhatsAppFrom != "" {
+			c.WhatsAppProvider = "twilio"
+		}
+	case "meta", "twilio":
+	default:
+		return Config{}, fmt.Errorf("WHATSAPP_PROVIDER=%q: want meta or twilio", c.WhatsAppProvider)
+	}
+	if c.Email.FromName == "" {
+		c.Email.FromName = c.TeamName
 	}
 	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"
