@@ -12,7 +12,7 @@ FUNCTIONS := chat slack router dispatcher snooze channel-webhooks email-inbound
 LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
 
-.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz fuzz-decoders eval build sizes deploy clean \
+.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz fuzz-decoders telegram-webhook eval build sizes deploy clean \
 	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction build-SnoozeFunction \
 	build-ChannelWebhooksFunction build-EmailInboundFunction
 
@@ -77,6 +77,11 @@ fuzz: fuzz-decoders
 	$(GO) test -run '^$$' -fuzz FuzzPlainText -fuzztime $(FUZZTIME) ./shared/slackapp
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime $(FUZZTIME) ./shared/triage
 	$(GO) test -run '^$$' -fuzz FuzzParseRules -fuzztime $(FUZZTIME) ./shared/route
+
+# Registers {PUBLIC_BASE_URL}/webhooks/telegram with the bot and its secret
+# token (TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN, PUBLIC_BASE_URL).
+telegram-webhook:
+	$(GO) run ./infra/telegram-webhook
 
 # Scores triage on the labelled set in shared/triage/testdata/eval.jsonl:
 # the rules always, the model too when OPENAI_BASE_URL or OPENAI_API_KEY is set.

@@ -58,6 +58,9 @@ func run() error {
 		fmt.Printf("  Slack:                           channel %s (point your Slack app's event URL at %s/slack/events)\n",
 			st.App.Config.SlackChannelID, st.App.Config.PublicBaseURL)
 	}
+	fmt.Printf("  What other channels' customers receive: %s/dev/outbox\n", url)
+	fmt.Printf("  Send an email:    curl --data-binary @message.eml %s/dev/email\n", url)
+	fmt.Printf("  Replay a webhook: curl --data-binary @payload.json %s/dev/webhooks/{meta,telegram,twilio}\n", url)
 	fmt.Printf("\nRoutes from template.yaml:\n")
 	for _, r := range st.Routes {
 		fmt.Printf("  %-5s %s%s\n", r.Method, url, r.Path)
