@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,4 +112,29 @@ func TestIngestLinksAndPhoneMerge(t *testing.T) {
 	if conv, _ := st.Conversation(ctx, res.ConversationID); conv.CustomerID == smsCustomer {
 		t.Error("another number joined the SMS customer")
 	}
+}
+
+// BenchmarkIngestEmailReply measures a customer's reply to our email: the
+// identity, the referenced id, the conversation it names, then the
+// three-item transaction of a follow-up.
+func BenchmarkIngestEmailReply(b *testing.B) {
+	svc, c, units := benchService(b)
+	ctx := context.Background()
+	first, err := svc.Ingest(ctx, mail("bench@example.com", "bench-m1@mail.example", "refund please"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.calls = map[string]int{}
+	*units = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		reply := mail("bench@example.com", fmt.Sprintf("bench-r%d-%d@mail.example", b.N, i), "any news?", "bench-m1@mail.example")
+		res, err := svc.Ingest(ctx, reply)
+		if err != nil || res.ConversationID != first.ConversationID {
+			b.Fatalf("Ingest = %+v, %v; want the first conversation", res, err)
+		}
+	}
+	b.StopTimer()
+	report(b, c, units)
 }

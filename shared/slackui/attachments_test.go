@@ -27,3 +27,19 @@ func TestAttachmentLines(t *testing.T) {
 		t.Errorf("many attachments end %q; want a count of the rest", lines[len(lines)-30:])
 	}
 }
+
+func TestCustomerNameFallsBackToAddress(t *testing.T) {
+	tests := []struct {
+		conv inbox.Conversation
+		want string
+	}{
+		{inbox.Conversation{Channel: inbox.ChannelSMS, Address: "+14133881111"}, "+14133881111"},
+		{inbox.Conversation{Channel: inbox.ChannelEmail, Address: "ada@example.com", CustomerName: "Ada"}, "Ada"},
+		{inbox.Conversation{Channel: inbox.ChannelChat, Address: "f0a1b2c3d4e5f6a7b8"}, "Visitor"},
+	}
+	for _, tt := range tests {
+		if got := customerName(tt.conv, inbox.Message{}); got != tt.want {
+			t.Errorf("customerName(%s %s) = %q; want %q", tt.conv.Channel, tt.conv.Address, got, tt.want)
+		}
+	}
+}

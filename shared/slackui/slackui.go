@@ -293,6 +293,11 @@ func customerName(conv inbox.Conversation, m inbox.Message) string {
 			return n
 		}
 	}
+	// A chat visitor's address is a random id; a phone number or an email
+	// address says who wrote.
+	if conv.Channel != inbox.ChannelChat && conv.Address != "" {
+		return conv.Address
+	}
 	return "Visitor"
 }
 
