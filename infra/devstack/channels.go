@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -136,6 +137,13 @@ func (st *Stack) Webhook(ctx context.Context, provider string, body []byte) (*ht
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(string(body)))
 	if err != nil {
 		return nil, err
+	}
+	// Signing with a real secret would let anyone who reaches this stack
+	// (through a tunnel for Slack, say) forge that provider's webhooks.
+	local := map[string]bool{"meta": cfg.Meta.AppSecret == LocalMetaSecret,
+		"telegram": cfg.Telegram.SecretToken == LocalTelegramSecret, "twilio": cfg.Twilio.AuthToken == LocalTwilioToken}
+	if ok, known := local[provider]; known && !ok {
+		return nil, fmt.Errorf("%s uses a real secret here; /dev/webhooks signs only with the local one", provider)
 	}
 	switch provider {
 	case "meta":

@@ -48,7 +48,7 @@ func (a *App) ChannelWebhooks() http.Handler {
 		LinkSecret: cfg.ChatIdentitySecret, Ingest: a.ingest(), Media: a.Media, HTTP: providerHTTP, Log: a.Log, Now: a.Now,
 	})
 	mux.Handle("/webhooks/twilio", &twilio.Handler{
-		AuthToken: cfg.Twilio.AuthToken, PublicBaseURL: cfg.PublicBaseURL, AccountSID: cfg.Twilio.AccountSID,
+		AuthToken: cfg.Twilio.AuthToken, PublicBaseURL: cfg.PublicBaseURL, AccountSID: cfg.Twilio.AccountSID, APIURL: cfg.Twilio.APIURL,
 		Ingest: a.ingest(), Receipts: a.receipts(), Media: a.Media, OptOuts: a.Store, HTTP: providerHTTP, Log: a.Log, Now: a.Now,
 	})
 	mux.Handle("/media/", a.Media)

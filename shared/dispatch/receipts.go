@@ -14,6 +14,7 @@ type ReceiptStore interface {
 	MessageByExternalID(ctx context.Context, ch inbox.Channel, externalID string) (inbox.Message, error)
 	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
 	FailSent(ctx context.Context, conversationID, messageID, reason string) (inbox.Message, error)
+	FailureShown(ctx context.Context, conversationID, messageID string) error
 	SetReceipt(ctx context.Context, conversationID, messageID string, r inbox.ReceiptStatus) (inbox.Message, error)
 }
 
@@ -55,8 +56,13 @@ func (r *Receipts) Receipt(ctx context.Context, rc inbox.Receipt) error {
 	default:
 		return fmt.Errorf("apply receipt for message %s: unknown status %q", m.ID, rc.Status)
 	}
-	if errors.Is(err, inbox.ErrConflict) {
+	// A read receipt seen before is shown again: the reaction may not have
+	// made it, and reacting twice changes nothing.
+	if errors.Is(err, inbox.ErrConflict) && !(rc.Status == inbox.ReceiptRead && m.Receipt == inbox.ReceiptRead) {
 		return nil
+	}
+	if errors.Is(err, inbox.ErrConflict) {
+		err = nil
 	}
 	if err != nil {
 		return fmt.Errorf("apply %s receipt: %w", rc.Status, err)
@@ -73,10 +79,12 @@ func (r *Receipts) Receipt(ctx context.Context, rc inbox.Receipt) error {
 	}
 	if rc.Status == inbox.ReceiptRead {
 		err = r.Notify.MarkRead(ctx, conv, m)
-	} else {
-		err = r.Notify.PostDeliveryFailure(ctx, conv, m, rc.Reason)
+	} else if err = r.Notify.PostDeliveryFailure(ctx, conv, m, rc.Reason); err == nil {
+		err = r.Store.FailureShown(ctx, conv.ID, m.ID)
 	}
 	if err != nil {
+		// The provider retries; the failure, recorded but not shown, is
+		// shown then.
 		return fmt.Errorf("show %s receipt of message %s: %w", rc.Status, m.ID, err)
 	}
 	return nil

@@ -76,3 +76,33 @@ func TestReceipts(t *testing.T) {
 
 	apply(inbox.ReceiptFailed, "not-ours", "whatever")
 }
+
+func TestReceiptFailureShownAfterSlackRecovers(t *testing.T) {
+	ctx := context.Background()
+	st, stub, slack, job, rootTS := setup(t)
+	svc := &dispatch.Service{Store: st, Senders: map[inbox.Channel]dispatch.Sender{inbox.ChannelChat: &flakySender{}}, Notify: slack, MaxAttempts: 5}
+	if err := svc.Deliver(ctx, job, 1); err != nil {
+		t.Fatal(err)
+	}
+	receipts := &dispatch.Receipts{Store: st, Notify: slack, Log: slog.New(slog.DiscardHandler)}
+	failed := inbox.Receipt{Channel: inbox.ChannelChat, ExternalID: "provider-1", Status: inbox.ReceiptFailed, Reason: "Unreachable destination handset"}
+	stub.FailNext("chat.postMessage", "internal_error")
+	if err := receipts.Receipt(ctx, failed); err == nil {
+		t.Fatal("Receipt with Slack down = nil; want an error so the provider retries")
+	}
+	for i := 0; i < 2; i++ {
+		if err := receipts.Receipt(ctx, failed); err != nil {
+			t.Fatalf("retry %d: %v", i+1, err)
+		}
+	}
+	_, replies, _ := stub.Thread("C0SUPPORT", rootTS)
+	shown := 0
+	for _, r := range replies {
+		if strings.Contains(r.Text, "Unreachable destination handset") {
+			shown++
+		}
+	}
+	if shown != 1 {
+		t.Errorf("failure shown %d times; want once, on the provider's retry", shown)
+	}
+}

@@ -130,14 +130,17 @@ func (s *Service) known(ctx context.Context, in inbox.Inbound) (inbox.Known, err
 }
 
 // links lists the known addresses a new address may join, most trusted
-// first: what the channel proved, a verified email, then the same phone
-// number on another channel when the operator merges by phone.
+// first: what the channel proved, a verified email, then the same
+// verified phone number on another channel when the operator merges by
+// phone.
 func (s *Service) links(in inbox.Inbound) []inbox.Identity {
 	links := in.Links
 	if in.Verified && in.Email != "" && in.Channel != inbox.ChannelEmail {
 		links = append(links, inbox.Identity{Channel: inbox.ChannelEmail, Address: in.Email})
 	}
-	if s.MergeByPhone && slices.Contains(inbox.PhoneChannels, in.Channel) {
+	// Only a number the channel proved (WhatsApp) joins another channel's
+	// customer: an SMS caller id can be spoofed.
+	if s.MergeByPhone && in.Verified && slices.Contains(inbox.PhoneChannels, in.Channel) {
 		for _, ch := range inbox.PhoneChannels {
 			if ch != in.Channel {
 				links = append(links, inbox.Identity{Channel: ch, Address: in.Address})

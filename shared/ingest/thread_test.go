@@ -67,6 +67,10 @@ func TestIngestEmailThreading(t *testing.T) {
 	if err != nil || res.Placement != inbox.Reopen || res.ConversationID != first.ConversationID {
 		t.Errorf("reply token after resolve = %+v, %v; want a reopen of %s", res, err, first.ConversationID)
 	}
+	// Ada's newest conversation is still the one her unrelated mail opened.
+	if _, latest, _ := st.Identity(ctx, inbox.ChannelEmail, "ada@example.com"); latest == nil || latest.ConversationID == first.ConversationID {
+		t.Errorf("identity's newest conversation = %+v; reopening an older thread must not move it back", latest)
+	}
 	conv, _ := st.Conversation(ctx, first.ConversationID)
 	if conv.Subject != "Refund" || conv.LastInboundAt.IsZero() {
 		t.Errorf("conversation subject %q, last inbound %v; want the mail's subject and a time", conv.Subject, conv.LastInboundAt)
@@ -93,7 +97,8 @@ func TestIngestLinksAndPhoneMerge(t *testing.T) {
 
 	sms := func(svcMerge bool, ch inbox.Channel, id string) string {
 		svc.MergeByPhone = svcMerge
-		res, err := svc.Ingest(ctx, inbox.Inbound{Channel: ch, Address: "+34600111222", Text: "hola", ExternalID: id})
+		res, err := svc.Ingest(ctx, inbox.Inbound{Channel: ch, Address: "+34600111222", Text: "hola", ExternalID: id,
+			Verified: ch == inbox.ChannelWhatsApp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,8 +109,22 @@ func TestIngestLinksAndPhoneMerge(t *testing.T) {
 	if got := sms(true, inbox.ChannelWhatsApp, "w1"); got != smsCustomer {
 		t.Errorf("WhatsApp with merging by phone is customer %s; want the SMS customer %s", got, smsCustomer)
 	}
+	// An SMS from a number known on WhatsApp does not join that customer:
+	// caller ids can be spoofed.
+	if _, err := svc.Ingest(ctx, inbox.Inbound{Channel: inbox.ChannelWhatsApp, Address: "+34600555444", Text: "x", ExternalID: "w3", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	spoofed, err := svc.Ingest(ctx, inbox.Inbound{Channel: inbox.ChannelSMS, Address: "+34600555444", Text: "x", ExternalID: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waIdent, _, _ := st.Identity(ctx, inbox.ChannelWhatsApp, "+34600555444")
+	if conv, _ := st.Conversation(ctx, spoofed.ConversationID); conv.CustomerID == waIdent.CustomerID {
+		t.Error("an unverified SMS joined the WhatsApp customer with the same number")
+	}
+
 	svc.MergeByPhone = false
-	res, err := svc.Ingest(ctx, inbox.Inbound{Channel: inbox.ChannelWhatsApp, Address: "+34600999888", Text: "x", ExternalID: "w2"})
+	res, err := svc.Ingest(ctx, inbox.Inbound{Channel: inbox.ChannelWhatsApp, Address: "+34600999888", Text: "x", ExternalID: "w2", Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}

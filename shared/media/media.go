@@ -56,6 +56,7 @@ type Store struct {
 // Save stores a file under key and returns it as an attachment. Callers
 // bound the size; the body is buffered because S3 needs its length.
 func (s *Store) Save(ctx context.Context, key string, body io.Reader, contentType, name string) (inbox.Attachment, error) {
+	key = SafeKey(key)
 	data, err := io.ReadAll(body)
 	if err != nil {
 		return inbox.Attachment{}, fmt.Errorf("read media %s: %w", key, err)
@@ -86,60 +87,78 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, int64, err
 	return out.Body, aws.ToInt64(out.ContentLength), nil
 }
 
-// URL is the link agents follow to an attachment; empty when links are
-// not configured.
-func (s *Store) URL(a inbox.Attachment) string {
-	if s.Secret == "" || s.BaseURL == "" {
-		return ""
-	}
-	v := url.Values{"sig": {s.sign(a.Key)}}
-	if a.Name != "" {
-		v.Set("name", a.Name)
-	}
-	return s.BaseURL + "/media/" + escapeKey(a.Key) + "?" + v.Encode()
-}
-
-func (s *Store) sign(key string) string {
-	mac := hmac.New(sha256.New, []byte(s.Secret))
-	mac.Write([]byte("media:" + key))
-	return hex.EncodeToString(mac.Sum(nil))[:32]
-}
-
-func escapeKey(key string) string {
+// SafeKey keeps keys to characters that survive every layer between a
+// Slack link and S3 unchanged: a path segment with anything else (a
+// WhatsApp id's "/" or "+", a file name in any script) becomes a hash of
+// itself, the same on every retry.
+func SafeKey(key string) string {
 	parts := strings.Split(key, "/")
 	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
+		if p == "" || p == "." || p == ".." || strings.TrimLeft(p, safeKeyChars) != "" {
+			sum := sha256.Sum256([]byte(p))
+			parts[i] = "h-" + hex.EncodeToString(sum[:12])
+		}
 	}
 	return strings.Join(parts, "/")
 }
 
+const safeKeyChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+// inlineTypes are the only files a browser shows instead of downloading:
+// images that cannot run script. The type is the stored one, signed into
+// the link, so neither the file name nor the link decides.
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// URL is the link agents follow to an attachment; empty when links are
+// not configured. The name and type it names are signed with the key.
+func (s *Store) URL(a inbox.Attachment) string {
+	if s.Secret == "" || s.BaseURL == "" {
+		return ""
+	}
+	v := url.Values{"sig": {s.sign(a.Key, a.Name, a.ContentType)}}
+	if a.Name != "" {
+		v.Set("name", a.Name)
+	}
+	if a.ContentType != "" {
+		v.Set("type", a.ContentType)
+	}
+	return s.BaseURL + "/media/" + a.Key + "?" + v.Encode()
+}
+
+func (s *Store) sign(key, name, contentType string) string {
+	mac := hmac.New(sha256.New, []byte(s.Secret))
+	mac.Write([]byte("media\x00" + key + "\x00" + name + "\x00" + contentType))
+	return hex.EncodeToString(mac.Sum(nil))[:32]
+}
+
 // ServeHTTP answers GET /media/{key}?sig= with a redirect to the file.
-// Files are downloads, except images, so a customer's HTML or SVG never
-// runs in a browser as a page.
+// Files download, except images of an allowed type, so a customer's HTML
+// or SVG never runs in a browser as a page.
 func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	key, err := url.PathUnescape(strings.TrimPrefix(r.URL.EscapedPath(), "/media/"))
-	sig := r.URL.Query().Get("sig")
-	if err != nil || key == "" || s.Secret == "" || !hmac.Equal([]byte(sig), []byte(s.sign(key))) {
+	key := strings.TrimPrefix(r.URL.Path, "/media/")
+	q := r.URL.Query()
+	name, contentType := q.Get("name"), q.Get("type")
+	if key == "" || SafeKey(key) != key || s.Secret == "" ||
+		!hmac.Equal([]byte(q.Get("sig")), []byte(s.sign(key, name, contentType))) {
 		http.Error(w, "This link is not valid.", http.StatusForbidden)
 		return
 	}
-	in := &s3.GetObjectInput{Bucket: &s.Bucket, Key: &key}
-	name := r.URL.Query().Get("name")
 	if name == "" {
 		name = key[strings.LastIndex(key, "/")+1:]
 	}
-	disposition := "attachment"
-	if ct := mime.TypeByExtension(extension(name)); strings.HasPrefix(ct, "image/") && ct != "image/svg+xml" {
-		disposition = "inline"
+	disposition, served := "attachment", "application/octet-stream"
+	if inlineTypes[contentType] {
+		disposition, served = "inline", contentType
 	}
 	if header := mime.FormatMediaType(disposition, map[string]string{"filename": name}); header != "" {
 		disposition = header
 	}
-	in.ResponseContentDisposition = aws.String(disposition)
+	in := &s3.GetObjectInput{Bucket: &s.Bucket, Key: &key,
+		ResponseContentDisposition: aws.String(disposition), ResponseContentType: aws.String(served)}
 	req, err := s.Presign.PresignGetObject(r.Context(), in, s3.WithPresignExpires(presignedFor))
 	if err != nil {
 		http.Error(w, "The file cannot be opened right now.", http.StatusBadGateway)
@@ -147,11 +166,4 @@ func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, req.URL, http.StatusFound)
-}
-
-func extension(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		return strings.ToLower(name[i:])
-	}
-	return ""
 }

@@ -103,3 +103,40 @@ func TestForgedLinksAreRefused(t *testing.T) {
 		t.Error("a store without a secret made a link")
 	}
 }
+
+func TestLinksServeOnlyImagesInline(t *testing.T) {
+	ctx := context.Background()
+	st, api := newStore(t)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	location := func(u string) (int, string) {
+		t.Helper()
+		res, err := noRedirect.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		return res.StatusCode, loc.Query().Get("response-content-disposition") + " " + loc.Query().Get("response-content-type")
+	}
+	photo, _ := st.Save(ctx, "whatsapp/wamid.HBg%2FAB+c=/0", strings.NewReader("\x89PNG\r\n\x1a\n"), "image/png", "photo.png")
+	if strings.ContainsAny(photo.Key, "%+=") || strings.Count(photo.Key, "/") != 2 {
+		t.Errorf("key %q; want the escaped provider id hashed into one safe segment", photo.Key)
+	}
+	fake, _ := st.Save(ctx, "email/1/cat.png", strings.NewReader("<script>alert(1)</script>"), "text/html", "cat.png")
+	tests := []struct {
+		name, url, want string
+		status          int
+	}{
+		{"a PNG opens inline", st.URL(photo), `inline; filename=photo.png image/png`, http.StatusFound},
+		{"HTML named .png downloads", st.URL(fake), `attachment; filename=cat.png application/octet-stream`, http.StatusFound},
+		{"the name cannot be changed", strings.Replace(st.URL(fake), "name=cat.png", "name=x.png", 1), " ", http.StatusForbidden},
+		{"the type cannot be changed", strings.Replace(st.URL(fake), "type=text%2Fhtml", "type=image%2Fpng", 1), " ", http.StatusForbidden},
+		{"a key outside the safe alphabet", api.URL + "/media/email/1/..%2Fx?sig=0", " ", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		status, got := location(tt.url)
+		if status != tt.status || (status == http.StatusFound && got != tt.want) {
+			t.Errorf("%s: %d %q; want %d %q", tt.name, status, got, tt.status, tt.want)
+		}
+	}
+}

@@ -71,13 +71,22 @@ func (s *Store) SetSent(ctx context.Context, ch inbox.Channel, conversationID, m
 }
 
 // FailSent marks a message failed that a provider reported undeliverable
-// after it was sent. It returns inbox.ErrConflict when the message was
-// already failed, so the failure is announced once.
+// after it was sent. It returns inbox.ErrConflict when the failure was
+// already shown in Slack (FailureShown), so it is announced once; a
+// failure recorded but not yet shown can be recorded again and shown.
 func (s *Store) FailSent(ctx context.Context, conversationID, messageID, reason string) (inbox.Message, error) {
 	return s.updateMessage(ctx, "FailSent", conversationID, messageID,
-		"SET delivery = :failed, deliveryError = :r", "attribute_exists(PK) AND delivery <> :failed", nil,
+		"SET delivery = :failed, deliveryError = :r",
+		"attribute_exists(PK) AND (delivery <> :failed OR attribute_not_exists(failureShown))", nil,
 		map[string]types.AttributeValue{":failed": str(string(inbox.DeliveryFailed)), ":r": str(reason)},
 		"fail sent message")
+}
+
+// FailureShown records that the thread says the message failed.
+func (s *Store) FailureShown(ctx context.Context, conversationID, messageID string) error {
+	return s.updateOne(ctx, "FailureShown", convPK(conversationID), msgSK(messageID), "SET failureShown = :t",
+		map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
+		fmt.Sprintf("record failure shown for message %s of conversation %s", messageID, conversationID))
 }
 
 // SetReceipt records how far a sent message got. Receipts arrive out of

@@ -105,7 +105,7 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 			return nil, err
 		}
 		items = append(items, ident)
-	} else if in.Placement != inbox.Join {
+	} else if in.Placement == inbox.Open || (in.Placement == inbox.Reopen && !reopensOlder(in)) {
 		// The identity mirrors its newest conversation's state; the
 		// condition makes two racing writers of a new conversation conflict.
 		cond := "conversationId = :previous"
@@ -137,6 +137,12 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 		items = append(items, ident)
 	}
 	return items, nil
+}
+
+// reopensOlder says a threaded message reopens a conversation older than
+// the identity's newest; the identity keeps mirroring the newest.
+func reopensOlder(in inbox.InboundWrite) bool {
+	return in.Target != nil && in.Latest != nil && in.Target.ConversationID != in.Latest.ConversationID
 }
 
 func (s *Store) update(pk, sk, expr, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {

@@ -119,21 +119,30 @@ func (h *Inbound) handleRecord(ctx context.Context, ses events.SimpleEmailServic
 		return fmt.Errorf("open raw email %s: %w", key, err)
 	}
 	defer body.Close()
-	return h.HandleRaw(ctx, key, body, size)
+	// Only mail whose sender SES authenticated (SPF or DKIM) may join an
+	// existing thread or fail a reply: a forged From with a known
+	// Message-ID must not slip into a customer's conversation.
+	authenticated := strings.EqualFold(ses.Receipt.SPFVerdict.Status, "PASS") || strings.EqualFold(ses.Receipt.DKIMVerdict.Status, "PASS")
+	return h.read(ctx, key, body, size, authenticated)
 }
 
 // HandleRaw handles one raw message stored in the media bucket under key;
 // size is its length, or -1 when unknown. A message too large to read is
 // still ingested, as a note with the original attached; a message that
 // cannot be parsed likewise.
+// The local stack's mail counts as authenticated.
 func (h *Inbound) HandleRaw(ctx context.Context, key string, raw io.Reader, size int64) error {
+	return h.read(ctx, key, raw, size, true)
+}
+
+func (h *Inbound) read(ctx context.Context, key string, raw io.Reader, size int64, authenticated bool) error {
 	limit := h.maxRawBytes()
 	if size > limit {
 		head, err := io.ReadAll(io.LimitReader(raw, maxHeaderBytes))
 		if err != nil {
 			return fmt.Errorf("read raw email %s: %w", key, err)
 		}
-		return h.fallback(ctx, key, head, size, oversizeNote(size, limit))
+		return h.fallback(ctx, key, head, size, oversizeNote(size, limit), authenticated)
 	}
 	data, err := io.ReadAll(io.LimitReader(raw, limit+1))
 	if err != nil {
@@ -141,19 +150,19 @@ func (h *Inbound) HandleRaw(ctx context.Context, key string, raw io.Reader, size
 	}
 	if int64(len(data)) > limit {
 		// Size unknown: the original is listed without one.
-		return h.fallback(ctx, key, data, 0, oversizeNote(-1, limit))
+		return h.fallback(ctx, key, data, 0, oversizeNote(-1, limit), authenticated)
 	}
 	e, err := Parse(data)
 	if err != nil {
 		h.log().WarnContext(ctx, "email could not be parsed; ingesting it as an attachment", "key", key, "err", err)
-		return h.fallback(ctx, key, data, int64(len(data)), "[This email could not be read. The original: see the attachment.]")
+		return h.fallback(ctx, key, data, int64(len(data)), "[This email could not be read. The original: see the attachment.]", authenticated)
 	}
-	return h.handle(ctx, key, e, int64(len(data)), "")
+	return h.handle(ctx, key, e, int64(len(data)), "", authenticated)
 }
 
 // fallback ingests a mail Inbound does not read whole, from its headers,
 // with note as its text and the original attached.
-func (h *Inbound) fallback(ctx context.Context, key string, data []byte, size int64, note string) error {
+func (h *Inbound) fallback(ctx context.Context, key string, data []byte, size int64, note string, authenticated bool) error {
 	e, err := Parse(headerSection(data))
 	if err != nil {
 		h.log().ErrorContext(ctx, "email headers could not be parsed; nothing ingested, the raw email stays in the bucket", "key", key, "err", err)
@@ -164,7 +173,7 @@ func (h *Inbound) fallback(ctx context.Context, key string, data []byte, size in
 		e.Kind = KindAutoReply
 	}
 	e.Text, e.Trimmed, e.Attachments = "", false, nil
-	return h.handle(ctx, key, e, size, note)
+	return h.handle(ctx, key, e, size, note, authenticated)
 }
 
 // headerSection returns the header section of a raw message, so a message
@@ -214,8 +223,9 @@ func megabytes(n int64) string {
 
 // handle routes a parsed mail: a customer's becomes a message, a bounce a
 // failed receipt, and anything automatic is dropped. note, when set,
-// replaces the text and attaches the original.
-func (h *Inbound) handle(ctx context.Context, key string, e *Email, size int64, note string) error {
+// replaces the text and attaches the original. Mail whose sender was not
+// authenticated opens a conversation of its own and fails no reply.
+func (h *Inbound) handle(ctx context.Context, key string, e *Email, size int64, note string, authenticated bool) error {
 	switch {
 	case e.From == "":
 		h.log().WarnContext(ctx, "email without a sender; not ingested", "key", key)
@@ -226,6 +236,9 @@ func (h *Inbound) handle(ctx context.Context, key string, e *Email, size int64, 
 	case e.Kind == KindAutoReply:
 		h.log().InfoContext(ctx, "automatic email dropped", "key", key, "from", e.From)
 		return nil
+	case e.Kind == KindBounce && !authenticated:
+		h.log().WarnContext(ctx, "bounce from an unauthenticated sender dropped", "key", key, "from", e.From)
+		return nil
 	case e.Kind == KindBounce:
 		return h.bounce(ctx, key, e)
 	}
@@ -233,6 +246,9 @@ func (h *Inbound) handle(ctx context.Context, key string, e *Email, size int64, 
 		Channel: inbox.ChannelEmail, Address: e.From, Name: e.FromName, Email: e.From,
 		ExternalID: e.MessageID, ReceivedAt: h.now(),
 		Threaded: true, ConversationID: h.conversationID(e), References: e.References, Subject: e.Subject,
+	}
+	if !authenticated {
+		in.ConversationID, in.References = "", nil
 	}
 	if in.ExternalID == "" {
 		// The object key is as stable as a Message-ID: a retried
@@ -245,7 +261,7 @@ func (h *Inbound) handle(ctx context.Context, key string, e *Email, size int64, 
 		notes = append(notes, fmt.Sprintf("[%d more attachments are in the original email.]", len(files)-maxAttachments))
 		files = files[:maxAttachments]
 	}
-	saved, err := h.saveAttachments(ctx, in.ExternalID, files)
+	saved, err := h.saveAttachments(ctx, key, files)
 	if err != nil {
 		return err
 	}
@@ -308,13 +324,15 @@ func (h *Inbound) conversationID(e *Email) string {
 	return ""
 }
 
-// saveAttachments stores a mail's files under keys made from its id, so
-// a retried event overwrites them.
-func (h *Inbound) saveAttachments(ctx context.Context, externalID string, files []Part) ([]inbox.Attachment, error) {
+// saveAttachments stores a mail's files under keys made from the key SES
+// stored it under, so a retried event overwrites them; never from its
+// Message-ID, which the sender chooses and could reuse to replace another
+// customer's files.
+func (h *Inbound) saveAttachments(ctx context.Context, rawKey string, files []Part) ([]inbox.Attachment, error) {
 	if len(files) == 0 {
 		return nil, nil
 	}
-	sum := sha256.Sum256([]byte(externalID))
+	sum := sha256.Sum256([]byte(rawKey))
 	prefix := "email/" + hex.EncodeToString(sum[:8]) + "/"
 	out := make([]inbox.Attachment, 0, len(files))
 	for i, f := range files {

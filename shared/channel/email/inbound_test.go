@@ -182,7 +182,7 @@ func TestHandleRawAttachments(t *testing.T) {
 	raw := readFixture(t, "attachments.eml")
 	it.handle(t, "inbound/att", raw)
 	it.handle(t, "inbound/att", raw)
-	sum := sha256.Sum256([]byte("CAH8yC8kE2mN0pQ4rS6tU8vW0xY2zA4bC6dE8fG0hI2jK4lM6nO@mail.gmail.com"))
+	sum := sha256.Sum256([]byte("inbound/att"))
 	prefix := "email/" + hex.EncodeToString(sum[:8]) + "/"
 	want := []inbox.Attachment{
 		{Name: "invoice-1042.pdf", ContentType: "application/pdf", Size: 389, Key: prefix + "1-invoice-1042.pdf"},
@@ -198,6 +198,13 @@ func TestHandleRawAttachments(t *testing.T) {
 	}
 	if pdf := it.media.saved[prefix+"1-invoice-1042.pdf"]; !bytes.HasPrefix(pdf, []byte("%PDF-1.4")) {
 		t.Errorf("saved PDF starts %q; want %%PDF-1.4", pdf[:min(len(pdf), 8)])
+	}
+
+	// Another mail reusing the Message-ID (someone who saw the thread)
+	// cannot overwrite these files.
+	it.handle(t, "inbound/other", raw)
+	if len(it.media.saved) != 4 {
+		t.Errorf("a second mail with the same Message-ID saved over the first's files: %d objects; want 4", len(it.media.saved))
 	}
 }
 
@@ -461,6 +468,25 @@ func TestHandleSESForgedSender(t *testing.T) {
 		}
 		if got := len(it.ingest.got) == 1; got != tt.ingested {
 			t.Errorf("DMARC %s with policy %s: ingested %v; want %v", tt.verdict, tt.policy, got, tt.ingested)
+		}
+	}
+}
+
+func TestHandleSESUnauthenticatedSenderStartsItsOwnThread(t *testing.T) {
+	for _, auth := range []struct{ spf, dkim string }{{"FAIL", "FAIL"}, {"PASS", "FAIL"}, {"GRAY", "PASS"}} {
+		it := newInbound()
+		it.raw.objects[sesKey] = readFixture(t, "gmail_reply.eml")
+		ev := sesEvent(t, "PASS", "PASS")
+		ev.Records[0].SES.Receipt.SPFVerdict.Status, ev.Records[0].SES.Receipt.DKIMVerdict.Status = auth.spf, auth.dkim
+		if err := it.h.HandleSES(context.Background(), ev); err != nil {
+			t.Fatalf("HandleSES: %v", err)
+		}
+		if len(it.ingest.got) != 1 {
+			t.Fatalf("SPF %s DKIM %s: ingested %d; want the mail", auth.spf, auth.dkim, len(it.ingest.got))
+		}
+		threaded := it.ingest.got[0].ConversationID != "" || len(it.ingest.got[0].References) > 0
+		if want := auth.spf == "PASS" || auth.dkim == "PASS"; threaded != want {
+			t.Errorf("SPF %s DKIM %s: threaded %v; want %v", auth.spf, auth.dkim, threaded, want)
 		}
 	}
 }

@@ -21,7 +21,7 @@ const startMACHexLen = 16
 
 // StartPayload is the deep-link payload a site puts in
 // https://t.me/<bot>?start=<payload> for its user userID, signed with the
-// inbox's TELEGRAM_LINK_SECRET. It returns "" when userID is not 1 to 40
+// inbox's CHAT_IDENTITY_SECRET. It returns "" when userID is not 1 to 40
 // characters of [A-Za-z0-9_].
 func StartPayload(secret, userID string) string {
 	if !startUserIDPattern.MatchString(userID) {
@@ -30,9 +30,15 @@ func StartPayload(secret, userID string) string {
 	return userID + "-" + startMAC(secret, userID)
 }
 
+// startMAC keys its HMAC with one derived from the secret, not with the
+// secret itself: the web chat's user_hash is HMAC(secret, user id), and a
+// site user whose id were "telegram-start:42" would otherwise hold the
+// payload for user 42.
 func startMAC(secret, userID string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("telegram-start:" + userID))
+	derive := hmac.New(sha256.New, []byte(secret))
+	derive.Write([]byte("telegram-start"))
+	mac := hmac.New(sha256.New, derive.Sum(nil))
+	mac.Write([]byte(userID))
 	return hex.EncodeToString(mac.Sum(nil))[:startMACHexLen]
 }
 

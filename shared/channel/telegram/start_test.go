@@ -7,9 +7,9 @@ import (
 )
 
 // The deep-link fixture's payload is the test vector for the scheme sites
-// implement: HMAC-SHA256("test_link_secret", "telegram-start:site_user_42").
+// implement: HMAC-SHA256(HMAC-SHA256("test_link_secret", "telegram-start"), "site_user_42").
 func TestStartPayload(t *testing.T) {
-	const want = "site_user_42-1678d0e4c9a55fec"
+	const want = "site_user_42-e19b7e0a4bd3e51e"
 	if !strings.Contains(string(fixture(t, "start_deeplink.SELF_GENERATED.json")), "/start "+want) {
 		t.Fatalf("fixture does not carry the payload %s", want)
 	}

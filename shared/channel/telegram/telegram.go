@@ -29,7 +29,7 @@
 // A site that knows its logged-in user links to the bot as
 // https://t.me/<bot>?start=<payload>, with the payload from StartPayload:
 //
-//	<userID>-<first 16 hex digits of HMAC-SHA256(LinkSecret, "telegram-start:"+userID)>
+//	<userID>-<first 16 hex digits of HMAC-SHA256(HMAC-SHA256(LinkSecret, "telegram-start"), userID)>
 //
 // userID is 1 to 40 characters of [A-Za-z0-9_], which keeps the payload
 // within Telegram's limit of 64 characters of [A-Za-z0-9_-]. When the

@@ -199,7 +199,7 @@ func TestHandlerLiveLocationEditIgnored(t *testing.T) {
 func TestHandlerDeepLink(t *testing.T) {
 	valid := fixture(t, "start_deeplink.SELF_GENERATED.json")
 	withPayload := func(payload string) []byte {
-		return []byte(strings.Replace(string(valid), "site_user_42-1678d0e4c9a55fec", payload, 1))
+		return []byte(strings.Replace(string(valid), "site_user_42-e19b7e0a4bd3e51e", payload, 1))
 	}
 	tests := []struct {
 		name       string
@@ -209,7 +209,7 @@ func TestHandlerDeepLink(t *testing.T) {
 	}{
 		{"valid", testLink, valid, "site_user_42"},
 		{"forged MAC", testLink, withPayload("site_user_42-0000000000000000"), ""},
-		{"MAC of another user", testLink, withPayload("site_user_43-1678d0e4c9a55fec"), ""},
+		{"MAC of another user", testLink, withPayload("site_user_43-e19b7e0a4bd3e51e"), ""},
 		{"signed with another secret", "other_secret", valid, ""},
 		{"no link secret configured", "", valid, ""},
 		{"not a payload", testLink, withPayload("hello"), ""},

@@ -32,8 +32,10 @@ type Handler struct {
 	Media         MediaStore
 	// OptOuts may be nil: Twilio's own STOP filtering still applies.
 	OptOuts OptOuts
-	// AccountSID with AuthToken authenticates media downloads.
+	// AccountSID with AuthToken authenticates media downloads from
+	// APIURL's host (default DefaultAPIURL), and only from there.
 	AccountSID string
+	APIURL     string
 	HTTP       *http.Client
 	Log        *slog.Logger
 	Now        func() time.Time

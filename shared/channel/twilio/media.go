@@ -65,6 +65,17 @@ func (h *Handler) fetchOne(ctx context.Context, m *message, i int, ref mediaRef)
 	return fetched{attachment: &att, line: "[" + kind + "]"}
 }
 
+// isAPI reports whether u is on Twilio's API host (or the stand-in
+// APIURL names): the account's credentials go there and nowhere else,
+// whatever host a payload names.
+func (h *Handler) isAPI(u *url.URL) bool {
+	api, err := url.Parse(h.APIURL)
+	if h.APIURL == "" || err != nil {
+		api, _ = url.Parse(DefaultAPIURL)
+	}
+	return u.Scheme == api.Scheme && strings.EqualFold(u.Host, api.Host)
+}
+
 // download fetches a media URL with the account's credentials, which
 // Twilio requires when HTTP basic authentication for media is on. Twilio
 // answers with a redirect to its CDN; the client follows it and drops the
@@ -78,7 +89,7 @@ func (h *Handler) download(ctx context.Context, rawURL string) ([]byte, string, 
 	if err != nil {
 		return nil, "", fmt.Errorf("build media request: %w", err)
 	}
-	if h.AccountSID != "" {
+	if h.AccountSID != "" && h.isAPI(u) {
 		req.SetBasicAuth(h.AccountSID, h.AuthToken)
 	}
 	res, err := client(h.HTTP).Do(req)

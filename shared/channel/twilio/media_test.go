@@ -91,6 +91,7 @@ func TestHandlerMMS(t *testing.T) {
 	for _, tt := range tests {
 		srv := fakeTwilioMedia(t, tt.files, tt.tooLarge)
 		e := newEnv()
+		e.h.APIURL = srv.URL
 		wantTwiML(t, e.post(t, webhookURL, webhookURL, mmsFixture(t, srv.URL)))
 		if len(e.ingest.got) != 1 {
 			t.Fatalf("%s: ingested %d messages; want 1", tt.name, len(e.ingest.got))
@@ -119,6 +120,7 @@ func TestHandlerMMSWrongCredentials(t *testing.T) {
 	srv := fakeTwilioMedia(t, map[string]string{media1: "x", media2: "y"}, nil)
 	e := newEnv()
 	e.h.AccountSID = "ACwrong"
+	e.h.APIURL = srv.URL
 	body := mmsFixture(t, srv.URL)
 	wantTwiML(t, e.post(t, webhookURL, webhookURL, body))
 	if got := e.ingest.got[0].Text; got != "Msg\n[Photo could not be downloaded]\n[Photo could not be downloaded]" {
@@ -126,10 +128,21 @@ func TestHandlerMMSWrongCredentials(t *testing.T) {
 	}
 }
 
+func TestHandlerMMSCredentialsOnlyToTwilio(t *testing.T) {
+	srv := fakeTwilioMedia(t, map[string]string{media1: "x", media2: "y"}, nil)
+	e := newEnv()
+	e.h.APIURL = "https://api.twilio.com"
+	wantTwiML(t, e.post(t, webhookURL, webhookURL, mmsFixture(t, srv.URL)))
+	if got := e.ingest.got[0].Text; got != "Msg\n[Photo could not be downloaded]\n[Photo could not be downloaded]" {
+		t.Errorf("Text = %q; want the media on a host that is not Twilio's fetched without the account's credentials (and refused)", got)
+	}
+}
+
 func TestHandlerMMSStoreDown(t *testing.T) {
 	srv := fakeTwilioMedia(t, map[string]string{media1: "x", media2: "y"}, nil)
 	e := newEnv()
 	e.media.err = errors.New("s3 unavailable")
+	e.h.APIURL = srv.URL
 	body := mmsFixture(t, srv.URL)
 	if w := e.post(t, webhookURL, webhookURL, body); w.Code != http.StatusInternalServerError {
 		t.Errorf("status = %d; want 500", w.Code)
