@@ -71,3 +71,14 @@ func encodeBase32(raw [16]byte) string {
 	}
 	return string(out[:])
 }
+
+// FloorID is the smallest id NewID can return for the time t: every id
+// made at or after t sorts after it, every id made before sorts before.
+func FloorID(t time.Time) string {
+	ms := uint64(t.UnixMilli())
+	var raw [16]byte
+	for i := 0; i < 6; i++ {
+		raw[i] = byte(ms >> (40 - 8*i))
+	}
+	return encodeBase32(raw)
+}

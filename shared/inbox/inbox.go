@@ -162,6 +162,17 @@ type Conversation struct {
 	// LastInboundAt is when the customer last wrote, which opens messaging
 	// windows such as WhatsApp's 24 hours.
 	LastInboundAt time.Time
+	// ReopenedAt is when the conversation was last reopened: the start of
+	// its current interaction (OpenedAt before any reopening).
+	ReopenedAt time.Time
+}
+
+// InteractionStart is when the conversation's current interaction began.
+func (c Conversation) InteractionStart() time.Time {
+	if c.ReopenCount > 0 && !c.ReopenedAt.IsZero() {
+		return c.ReopenedAt
+	}
+	return c.OpenedAt
 }
 
 // Message is one message in a conversation, in either direction.
@@ -195,6 +206,9 @@ type Message struct {
 	// Receipt is the furthest a provider has reported an outbound message
 	// got after it was sent.
 	Receipt ReceiptStatus
+	// Survey makes an outbound message a rating request (AuthorBot), with
+	// the answers its channel offers.
+	Survey *Survey
 }
 
 // Attachment is a file that came with a message. The channel adapter
@@ -246,6 +260,10 @@ type Inbound struct {
 	References     []string
 	// Subject is an email's subject.
 	Subject string
+	// Answer is set when the message answers a rating request (a survey
+	// button). Ingest records it as the rating; when no request can take
+	// it, the message is stored like any other, so nothing is lost.
+	Answer *SurveyAnswer
 }
 
 // Sent is a channel's acknowledgement of an outbound message.

@@ -132,3 +132,12 @@ func TestPlaceInbound(t *testing.T) {
 		}
 	})
 }
+
+func TestFloorIDSortsBetween(t *testing.T) {
+	// NewID never goes back in time within a process, so test after now.
+	at := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	before, floor, after := NewID(at.Add(-time.Millisecond)), FloorID(at), NewID(at)
+	if !(before < floor && floor < after) {
+		t.Fatalf("want %s < %s < %s", before, floor, after)
+	}
+}

@@ -12,6 +12,8 @@ type Latest struct {
 	ConversationID string
 	Status         Status
 	ResolvedAt     time.Time
+	// Survey is the rating request waiting on the address, if any.
+	Survey *PendingSurvey
 }
 
 // Placement is what an inbound message does to the conversations of its

@@ -108,7 +108,7 @@ func (s *Store) Reopen(ctx context.Context, conversationID string, at time.Time)
 	open := str(string(inbox.StatusOpen))
 	return s.setResolution(ctx, "reopen", conversationID,
 		update{
-			expr: "SET #status = :open, lastActivityAt = :at, GSI2PK = :openPK, GSI2SK = :openSK REMOVE resolvedAt ADD reopenCount :one",
+			expr: "SET #status = :open, lastActivityAt = :at, reopenedAt = :at, GSI2PK = :openPK, GSI2SK = :openSK REMOVE resolvedAt ADD reopenCount :one",
 			cond: "#status = :resolved",
 			values: map[string]types.AttributeValue{
 				":open": open, ":resolved": str(string(inbox.StatusResolved)), ":at": str(formatTime(at)),
@@ -116,7 +116,8 @@ func (s *Store) Reopen(ctx context.Context, conversationID string, at time.Time)
 			},
 		},
 		update{
-			expr:   "SET conversationStatus = :open REMOVE conversationResolvedAt",
+			// A digit after a reopening answers nothing of the old interaction.
+			expr:   "SET conversationStatus = :open REMOVE conversationResolvedAt, surveyConversationId, surveyInteraction, surveyUntil",
 			values: map[string]types.AttributeValue{":open": open},
 		})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
@@ -14,6 +15,7 @@ const (
 	skDedupe       = "DEDUPE"
 	skThread       = "THREAD"
 	msgPrefix      = "MSG#"
+	ratingPrefix   = "RATING#"
 	convPrefix     = "CONV#"
 	identityPrefix = "IDENT#"
 	// snoozedPartition is the one GSI3 partition of snoozed conversations,
@@ -35,6 +37,17 @@ func openSK(lastActivity time.Time, id string) string {
 	return formatTime(lastActivity) + "#" + id
 }
 func snoozedSK(until time.Time, id string) string { return formatTime(until) + "#" + id }
+
+// ratingSK pads the interaction so a conversation's ratings sort in order;
+// interactions stop at maxInteraction, as survey payloads do.
+func ratingSK(interaction int) string { return fmt.Sprintf("%s%04d", ratingPrefix, interaction) }
+
+// statPK puts a month's stat rows in one partition, so a 90-day report is
+// four Queries; statSK sorts a day's rows together, by dimension.
+func statPK(day string) string { return "STAT#" + day[:min(len(day), len("2006-01"))] }
+func statSK(day string, row inbox.StatRow) string {
+	return day + "#" + row.Dimension + "#" + row.Value
+}
 
 // timeLayout has a fixed width so times in sort keys order as strings.
 const timeLayout = "2006-01-02T15:04:05.000Z"
@@ -74,6 +87,10 @@ type customerItem struct {
 	LastOpenedAt      string `dynamodbav:"lastOpenedAt,omitempty"`
 	PreviousOpenedAt  string `dynamodbav:"previousOpenedAt,omitempty"`
 	LastCSAT          int    `dynamodbav:"lastCsat,omitempty"`
+	LastCSATAt        string `dynamodbav:"lastCsatAt,omitempty"`
+	// LastSurveyAt is when the customer was last asked for a rating: the
+	// survey-fatigue guard compares it in the request's own transaction.
+	LastSurveyAt string `dynamodbav:"lastSurveyAt,omitempty"`
 }
 
 func newCustomerItem(c inbox.Customer, openedAt time.Time) customerItem {
@@ -101,6 +118,12 @@ type identityItem struct {
 	ConversationID         string `dynamodbav:"conversationId,omitempty"`
 	ConversationStatus     string `dynamodbav:"conversationStatus,omitempty"`
 	ConversationResolvedAt string `dynamodbav:"conversationResolvedAt,omitempty"`
+	// The rating request pending on the address, which a bare digit
+	// answers; it names its conversation, so a newer conversation on the
+	// address makes it stale without a write.
+	SurveyConversationID string `dynamodbav:"surveyConversationId,omitempty"`
+	SurveyInteraction    int    `dynamodbav:"surveyInteraction,omitempty"`
+	SurveyUntil          string `dynamodbav:"surveyUntil,omitempty"`
 }
 
 type conversationItem struct {
@@ -136,6 +159,7 @@ type conversationItem struct {
 	Triage           *triageItem `dynamodbav:"triage,omitempty"`
 	Subject          string      `dynamodbav:"subject,omitempty"`
 	LastInboundAt    string      `dynamodbav:"lastInboundAt,omitempty"`
+	ReopenedAt       string      `dynamodbav:"reopenedAt,omitempty"`
 }
 
 type triageItem struct {
@@ -194,6 +218,7 @@ type messageItem struct {
 	Attachments    []attachmentItem `dynamodbav:"attachments,omitempty"`
 	Template       string           `dynamodbav:"template,omitempty"`
 	Receipt        string           `dynamodbav:"receipt,omitempty"`
+	Survey         *surveyItem      `dynamodbav:"survey,omitempty"`
 }
 
 type attachmentItem struct {
@@ -231,6 +256,7 @@ func newConversationItem(c inbox.Conversation) conversationItem {
 		FirstMessageText: c.FirstMessageText, WaitingSince: formatTime(c.WaitingSince),
 		AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName, Priority: string(c.Priority),
 		SnoozedUntil: formatTime(c.SnoozedUntil), Subject: c.Subject, LastInboundAt: formatTime(c.LastInboundAt),
+		ReopenedAt: formatTime(c.ReopenedAt),
 	}
 	if c.Triage != nil {
 		it.Triage = newTriageItem(*c.Triage)
@@ -251,7 +277,7 @@ func (it conversationItem) conversation() inbox.Conversation {
 		FirstMessageText: it.FirstMessageText, WaitingSince: parseTime(it.WaitingSince),
 		AssigneeID: it.AssigneeID, AssigneeName: it.AssigneeName, Priority: inbox.Priority(it.Priority),
 		SnoozedUntil: parseTime(it.SnoozedUntil), Triage: it.Triage.triage(),
-		Subject: it.Subject, LastInboundAt: parseTime(it.LastInboundAt),
+		Subject: it.Subject, LastInboundAt: parseTime(it.LastInboundAt), ReopenedAt: parseTime(it.ReopenedAt),
 	}
 }
 
@@ -263,6 +289,7 @@ func newMessageItem(m inbox.Message) messageItem {
 		AgentID: m.AgentID, AgentName: m.AgentName, CreatedAt: formatTime(m.CreatedAt), ExternalID: m.ExternalID,
 		Delivery: string(m.Delivery), DeliveryError: m.DeliveryError, SlackTS: m.SlackTS,
 		Attachments: newAttachmentItems(m.Attachments), Template: m.Template, Receipt: string(m.Receipt),
+		Survey: newSurveyItem(m.Survey),
 	}
 }
 
@@ -285,6 +312,7 @@ func (it messageItem) message() inbox.Message {
 		ExternalID: it.ExternalID, Delivery: inbox.Delivery(it.Delivery),
 		DeliveryError: it.DeliveryError, SlackTS: it.SlackTS,
 		Attachments: attachments(it.Attachments), Template: it.Template, Receipt: inbox.ReceiptStatus(it.Receipt),
+		Survey: it.Survey.survey(),
 	}
 }
 
@@ -309,6 +337,9 @@ func newIdentityItem(id inbox.Identity, latest *inbox.Latest) identityItem {
 		it.ConversationID = latest.ConversationID
 		it.ConversationStatus = string(latest.Status)
 		it.ConversationResolvedAt = formatTime(latest.ResolvedAt)
+		if p := latest.Survey; p != nil {
+			it.SurveyConversationID, it.SurveyInteraction, it.SurveyUntil = p.ConversationID, p.Interaction, formatTime(p.Until)
+		}
 	}
 	return it
 }
@@ -318,9 +349,15 @@ func (it identityItem) identity() (inbox.Identity, *inbox.Latest) {
 	if it.ConversationID == "" {
 		return id, nil
 	}
-	return id, &inbox.Latest{
+	latest := &inbox.Latest{
 		ConversationID: it.ConversationID,
 		Status:         inbox.Status(it.ConversationStatus),
 		ResolvedAt:     parseTime(it.ConversationResolvedAt),
 	}
+	if it.SurveyConversationID != "" {
+		latest.Survey = &inbox.PendingSurvey{
+			ConversationID: it.SurveyConversationID, Interaction: it.SurveyInteraction, Until: parseTime(it.SurveyUntil),
+		}
+	}
+	return id, latest
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -24,7 +25,7 @@ func (s *Store) ConversationByThread(ctx context.Context, channel, ts string) (i
 }
 
 // Thread returns a conversation and all its messages in order, in one
-// Query of the conversation's partition.
+// Query of the conversation's partition, which also holds its ratings.
 func (s *Store) Thread(ctx context.Context, conversationID string) (inbox.Conversation, []inbox.Message, error) {
 	var conv inbox.Conversation
 	var msgs []inbox.Message
@@ -36,15 +37,20 @@ func (s *Store) Thread(ctx context.Context, conversationID string) (inbox.Conver
 		ConsistentRead:            aws.Bool(true),
 	}, func(item map[string]types.AttributeValue) error {
 		sk, _ := item["SK"].(*types.AttributeValueMemberS)
-		if sk != nil && sk.Value == skConv {
+		switch {
+		case sk == nil:
+			return nil
+		case sk.Value == skConv:
 			var it conversationItem
 			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 				return err
 			}
 			conv, found = it.conversation(), true
 			return nil
+		case strings.HasPrefix(sk.Value, msgPrefix):
+			return appendMessage(&msgs, item)
 		}
-		return appendMessage(&msgs, item)
+		return nil
 	})
 	if err != nil {
 		return inbox.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", conversationID, err)

@@ -117,6 +117,47 @@ func cancelled(err error) (failed []bool, ok bool) {
 	return failed, true
 }
 
+// transactErr translates a transaction's error: a cancellation by failed
+// conditions into what byCondition makes of them, and one by a
+// concurrent transaction into inbox.ErrConflict, which callers answer by
+// reading again.
+func transactErr(err error, what string, byCondition func(failed []bool) error) error {
+	if failed, ok := cancelled(err); ok {
+		return fmt.Errorf("%s: %w", what, byCondition(failed))
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		return fmt.Errorf("%s: %v: %w", what, err, inbox.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func failedAt(failed []bool, i int) bool { return i < len(failed) && failed[i] }
+
+// withOldItem asks a transaction's update to return the item as it was
+// when its condition fails, which tells a missing item (nil) from one in
+// another state.
+func withOldItem(item types.TransactWriteItem) types.TransactWriteItem {
+	item.Update.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	return item
+}
+
+// cancelledItem returns the i-th item of a cancelled transaction as it
+// was, for a write made withOldItem; nil when it did not exist.
+func cancelledItem(err error, i int) map[string]types.AttributeValue {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || i >= len(tce.CancellationReasons) {
+		return nil
+	}
+	if item := tce.CancellationReasons[i].Item; len(item) > 0 {
+		return item
+	}
+	return nil
+}
+
 func (s *Store) put(v any, cond string, values map[string]types.AttributeValue) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(v)
 	if err != nil {

@@ -82,7 +82,7 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 			target = in.Latest
 		}
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET #status = :open, lastActivityAt = :t, lastInboundAt = :t, waitingSince = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
+			"SET #status = :open, lastActivityAt = :t, lastInboundAt = :t, waitingSince = :t, reopenedAt = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
 			"#status = :resolved AND resolvedAt = :resolvedAt",
 			map[string]string{"#status": "status"},
 			map[string]types.AttributeValue{
@@ -118,7 +118,7 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 			values[":previous"] = str(in.Latest.ConversationID)
 		}
 		items = append(items, s.update(identityPK(in.Identity.Channel, in.Identity.Address), skIdentity,
-			"SET conversationId = :id, conversationStatus = :open REMOVE conversationResolvedAt",
+			"SET conversationId = :id, conversationStatus = :open REMOVE conversationResolvedAt, surveyConversationId, surveyInteraction, surveyUntil",
 			cond, nil, values))
 	}
 
