@@ -63,6 +63,16 @@ type Config struct {
 	// WhatsAppProvider says who sends WhatsApp replies: meta or twilio.
 	WhatsAppProvider string
 
+	// Ratings: requests after each resolved interaction (CSAT_ENABLED),
+	// links signed with CSATSecret, at most one request per customer per
+	// CSATFatigue, answers taken for CSATWindow; low ratings alert the
+	// managers' channel.
+	CSATEnabled       bool
+	CSATSecret        string
+	CSATFatigue       time.Duration
+	CSATWindow        time.Duration
+	ManagersChannelID string
+
 	// MediaBucket keeps customers' files and the raw inbound email;
 	// LinkSecret signs agents' links to them and email reply tokens.
 	MediaBucket string
@@ -169,6 +179,11 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		MergeByPhone:       getenv("MERGE_BY_PHONE") == "true",
 		WhatsAppProvider:   getenv("WHATSAPP_PROVIDER"),
+		CSATEnabled:        getenv("CSAT_ENABLED") != "false",
+		CSATSecret:         getenv("CSAT_SECRET"),
+		CSATFatigue:        72 * time.Hour,
+		CSATWindow:         7 * 24 * time.Hour,
+		ManagersChannelID:  getenv("SLACK_MANAGERS_CHANNEL_ID"),
 		MediaBucket:        getenv("MEDIA_BUCKET"),
 		LinkSecret:         getenv("LINK_SECRET"),
 		TableName:          getenv("TABLE_NAME"),
@@ -191,6 +206,15 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("REOPEN_WINDOW=%q: want a Go duration such as 168h", v)
 		}
 		c.ReopenWindow = d
+	}
+	for name, d := range map[string]*time.Duration{"CSAT_FATIGUE": &c.CSATFatigue, "CSAT_WINDOW": &c.CSATWindow} {
+		if v := getenv(name); v != "" {
+			parsed, err := time.ParseDuration(v)
+			if err != nil || parsed < 0 || (name == "CSAT_WINDOW" && parsed == 0) {
+				return Config{}, fmt.Errorf("%s=%q: want a Go duration such as 72h", name, v)
+			}
+			*d = parsed
+		}
 	}
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

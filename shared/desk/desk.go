@@ -55,10 +55,13 @@ func (s *Service) Assign(ctx context.Context, conversationID string, by inbox.Ag
 	return s.announce(ctx, conversationID, ref, err, fmt.Sprintf(":bust_in_silhouette: Assigned to <@%s>.", by.ID))
 }
 
-// Resolve closes the conversation.
+// Resolve closes the conversation, and has the customer asked to rate
+// it. A repeated resolve asks again, which finds the request made: the
+// first may have resolved and then failed to queue it.
 func (s *Service) Resolve(ctx context.Context, conversationID string, by inbox.Agent, ref string) error {
 	err := s.Store.Resolve(ctx, conversationID, s.Now())
-	return s.announce(ctx, conversationID, ref, err, fmt.Sprintf(":white_check_mark: Resolved by <@%s>.", by.ID))
+	return s.announceJob(ctx, queue.Job{ConversationID: conversationID, Rate: true}, ref, err,
+		fmt.Sprintf(":white_check_mark: Resolved by <@%s>.", by.ID))
 }
 
 // Reopen opens a resolved conversation again.
@@ -115,7 +118,13 @@ func (s *Service) WakeDue(ctx context.Context) (int, error) {
 // nothing, but still redraws the card: the action may be the retry of one
 // whose write succeeded and whose redraw was never queued.
 func (s *Service) announce(ctx context.Context, conversationID, ref string, err error, notice string) error {
-	j := queue.Job{ConversationID: conversationID, Card: true, Notice: notice, ID: "desk#" + ref}
+	return s.announceJob(ctx, queue.Job{ConversationID: conversationID}, ref, err, notice)
+}
+
+// announceJob is announce with more for the router to do in the job.
+func (s *Service) announceJob(ctx context.Context, j queue.Job, ref string, err error, notice string) error {
+	conversationID := j.ConversationID
+	j.Card, j.Notice, j.ID = true, notice, "desk#"+ref
 	if errors.Is(err, inbox.ErrConflict) {
 		j.Notice, j.ID = "", "desk-redraw#"+ref
 	} else if err != nil {

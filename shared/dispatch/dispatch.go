@@ -150,8 +150,10 @@ func (s *Service) giveUp(ctx context.Context, conv inbox.Conversation, m inbox.M
 	if err := s.Notify.PostDeliveryFailure(ctx, conv, m, reason.Error()); err != nil {
 		return fmt.Errorf("report failed delivery of message %s: %w", m.ID, err)
 	}
+	// A rating request is not worth a template: it would ask the customer
+	// to write first, only to be asked for a rating.
 	var permanent *PermanentError
-	if errors.As(reason, &permanent) && permanent.Template != "" && m.Template == "" {
+	if errors.As(reason, &permanent) && permanent.Template != "" && m.Template == "" && m.Survey == nil {
 		if err := s.Notify.OfferTemplate(ctx, conv, m, permanent.Template); err != nil {
 			return fmt.Errorf("offer template after failed message %s: %w", m.ID, err)
 		}

@@ -27,6 +27,11 @@ type Publisher interface {
 	Publish(ctx context.Context, j queue.Job) error
 }
 
+// Ratings records answers to rating requests.
+type Ratings interface {
+	Answer(ctx context.Context, ch inbox.Channel, address string, a inbox.SurveyAnswer) (bool, error)
+}
+
 // maxAttempts bounds the read-decide-write loop; each conflict means
 // another writer changed the same identity in between, which settles fast.
 const maxAttempts = 5
@@ -39,7 +44,10 @@ type Service struct {
 	// MergeByPhone makes the same phone number on SMS and WhatsApp one
 	// customer.
 	MergeByPhone bool
-	Now          func() time.Time
+	// Ratings, when set, takes answers to rating requests before they
+	// become messages.
+	Ratings Ratings
+	Now     func() time.Time
 }
 
 // Result says where a message went.
@@ -50,6 +58,9 @@ type Result struct {
 	// Duplicate is true when the message had been received before; the
 	// ids are those of the first delivery.
 	Duplicate bool
+	// Rated is true when the message was an answer to a rating request,
+	// recorded as the rating and not stored as a message.
+	Rated bool
 }
 
 // Ingest stores an inbound message and enqueues it for routing. A message
@@ -59,6 +70,9 @@ type Result struct {
 func (s *Service) Ingest(ctx context.Context, in inbox.Inbound) (Result, error) {
 	if in.ReceivedAt.IsZero() {
 		in.ReceivedAt = s.Now()
+	}
+	if rated, err := s.answer(ctx, in); err != nil || rated {
+		return Result{Rated: rated}, err
 	}
 	if in.ExternalID == "" {
 		// Without a provider id nothing can recognise a retry; the
@@ -78,6 +92,36 @@ func (s *Service) Ingest(ctx context.Context, in inbox.Inbound) (Result, error) 
 		return Result{}, fmt.Errorf("route message %s: %w", res.MessageID, err)
 	}
 	return res, nil
+}
+
+// digitChannels are where a customer answers a rating request by typing
+// a digit: email has links and web chat its own buttons.
+var digitChannels = map[inbox.Channel]bool{
+	inbox.ChannelSMS: true, inbox.ChannelWhatsApp: true, inbox.ChannelMessenger: true,
+	inbox.ChannelInstagram: true, inbox.ChannelTelegram: true,
+}
+
+// answer offers a message that answers a rating request to Ratings: a
+// survey button, or a lone digit with nothing attached. It reports
+// whether the answer was recorded instead of the message.
+func (s *Service) answer(ctx context.Context, in inbox.Inbound) (bool, error) {
+	if s.Ratings == nil {
+		return false, nil
+	}
+	a := in.Answer
+	if a == nil && digitChannels[in.Channel] && len(in.Attachments) == 0 {
+		if score, ok := inbox.ScoreReply(in.Text); ok {
+			a = &inbox.SurveyAnswer{Score: score}
+		}
+	}
+	if a == nil {
+		return false, nil
+	}
+	rated, err := s.Ratings.Answer(ctx, in.Channel, in.Address, *a)
+	if err != nil {
+		return false, fmt.Errorf("ingest %s rating from %s: %w", in.Channel, in.Address, err)
+	}
+	return rated, nil
 }
 
 func (s *Service) save(ctx context.Context, in inbox.Inbound) (Result, error) {

@@ -33,6 +33,13 @@ type Job struct {
 	// Notice is a line of Switchboard's own for the thread, such as who
 	// resolved the conversation. It never holds customer text.
 	Notice string `json:"notice,omitempty"`
+	// Rate asks the router to request a satisfaction rating of the
+	// interaction just resolved (csat.Service.Request; idempotent).
+	Rate bool `json:"rate,omitempty"`
+	// Rated asks the router to show the customer's rating of Interaction
+	// in the thread, and to alert the managers when it is low.
+	Rated       bool `json:"rated,omitempty"`
+	Interaction int  `json:"interaction,omitempty"`
 	// ID identifies a job that is not about one message (the Slack action
 	// or event that caused it), for deduplication.
 	ID string `json:"id,omitempty"`
@@ -50,7 +57,7 @@ func (j Job) DedupeID() string {
 }
 
 func (j Job) valid() bool {
-	return j.ConversationID != "" && (j.MessageID != "" || j.Card || j.Notice != "")
+	return j.ConversationID != "" && (j.MessageID != "" || j.Card || j.Notice != "" || j.Rate || j.Rated)
 }
 
 // SQS publishes jobs to one SQS FIFO queue.

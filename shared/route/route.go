@@ -26,6 +26,13 @@ type Store interface {
 	SetMessageSlackTS(ctx context.Context, conversationID, messageID, ts string) error
 	Messages(ctx context.Context, conversationID, afterID string) ([]inbox.Message, error)
 	SetTriage(ctx context.Context, conversationID string, t inbox.Triage) error
+	Rating(ctx context.Context, conversationID string, interaction int) (inbox.Rating, error)
+	MarkRatingAnnounced(ctx context.Context, r inbox.Rating) error
+}
+
+// Surveys requests the satisfaction rating of a resolved interaction.
+type Surveys interface {
+	Request(ctx context.Context, conversationID string) error
 }
 
 // Triager classifies a conversation from its messages and its customer.
@@ -39,6 +46,8 @@ type Slack interface {
 	UpdateCard(ctx context.Context, conv inbox.Conversation, p inbox.Profile, mentions []string) error
 	PostCustomerMessage(ctx context.Context, conv inbox.Conversation, m inbox.Message) (ts string, err error)
 	PostNotice(ctx context.Context, conv inbox.Conversation, text string) error
+	PostRating(ctx context.Context, conv inbox.Conversation, r inbox.Rating) error
+	AlertLowRating(ctx context.Context, channel string, conv inbox.Conversation, r inbox.Rating) error
 }
 
 // Service routes conversations to Slack.
@@ -53,6 +62,11 @@ type Service struct {
 	// seconds and refines Quick's answer. Either may be nil.
 	Quick Triager
 	Model Triager
+	// Surveys, when set, asks customers to rate resolved interactions.
+	Surveys Surveys
+	// ManagersChannel receives an alert for every low rating (1 or 2);
+	// empty sends none.
+	ManagersChannel string
 }
 
 // Route carries out one job: post its message into the conversation's
@@ -64,6 +78,13 @@ func (s *Service) Route(ctx context.Context, j queue.Job, _ queue.Attempt) error
 	conv, err := s.Store.Conversation(ctx, j.ConversationID)
 	if err != nil {
 		return fmt.Errorf("route: %w", err)
+	}
+	// The request goes first: if it fails the job is retried, and nothing
+	// visible has happened yet to be repeated.
+	if j.Rate && s.Surveys != nil {
+		if err := s.Surveys.Request(ctx, conv.ID); err != nil {
+			return err
+		}
 	}
 	profile := s.profileOnce(conv.CustomerID)
 	card := j.Card
@@ -94,7 +115,38 @@ func (s *Service) Route(ctx context.Context, j queue.Job, _ queue.Attempt) error
 		}
 	}
 	if j.Notice != "" {
-		return s.Slack.PostNotice(ctx, conv, j.Notice)
+		if err := s.Slack.PostNotice(ctx, conv, j.Notice); err != nil {
+			return err
+		}
+	}
+	if j.Rated {
+		return s.postRating(ctx, conv, j.Interaction)
+	}
+	return nil
+}
+
+// postRating shows the customer's latest answer in the thread, and alerts
+// the managers to a low one, once per answer: a redelivered job finds the
+// answer announced and posts nothing.
+func (s *Service) postRating(ctx context.Context, conv inbox.Conversation, interaction int) error {
+	r, err := s.Store.Rating(ctx, conv.ID, interaction)
+	if err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
+	if r.Status != inbox.RatingRated || !r.AnnouncedAt.Before(r.RatedAt) {
+		return nil
+	}
+	if err := s.Slack.PostRating(ctx, conv, r); err != nil {
+		return err
+	}
+	if r.Low() && s.ManagersChannel != "" {
+		if err := s.Slack.AlertLowRating(ctx, s.ManagersChannel, conv, r); err != nil {
+			return err
+		}
+	}
+	// A conflict means a newer answer was announced in between.
+	if err := s.Store.MarkRatingAnnounced(ctx, r); err != nil && !errors.Is(err, inbox.ErrConflict) {
+		return fmt.Errorf("route: %w", err)
 	}
 	return nil
 }

@@ -181,6 +181,9 @@ func (c *Client) PostAgentReply(ctx context.Context, conv inbox.Conversation, m 
 // PostDeliveryFailure warns the thread that an agent's reply did not reach
 // the customer, quoting the reply so the agent knows which one.
 func (c *Client) PostDeliveryFailure(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason string) error {
+	if m.Survey != nil {
+		return c.PostNotice(ctx, conv, fmt.Sprintf(":warning: The rating request was *not delivered* to the customer: %s", Escape(reason)))
+	}
 	return c.PostNotice(ctx, conv, fmt.Sprintf(":warning: This reply was *not delivered* to the customer: %s\n%s",
 		Escape(reason), Quote(Escape(Truncate(m.Text, 300)))))
 }
@@ -196,8 +199,12 @@ func (c *Client) React(ctx context.Context, channel, ts, name string) error {
 	return nil
 }
 
-// MarkDelivered marks an agent's reply in the thread as delivered.
+// MarkDelivered marks an agent's reply in the thread as delivered; a
+// rating request, which has no post of its own, is announced instead.
 func (c *Client) MarkDelivered(ctx context.Context, conv inbox.Conversation, m inbox.Message) error {
+	if m.Survey != nil {
+		return c.surveySent(ctx, conv)
+	}
 	if m.SlackTS == "" {
 		return nil
 	}
