@@ -86,8 +86,9 @@ type metaSend struct {
 		PostID    string `json:"post_id"`
 	} `json:"recipient"`
 	Message *struct {
-		Text       string `json:"text"`
-		Attachment *struct {
+		Text         string       `json:"text"`
+		QuickReplies []quickReply `json:"quick_replies"`
+		Attachment   *struct {
 			Type    string `json:"type"`
 			Payload struct {
 				URL string `json:"url"`
@@ -137,9 +138,18 @@ func whatsAppSend(msg metaSend, fields map[string]json.RawMessage) answer {
 	if kind == "" {
 		kind = "text"
 	}
-	text, problem := whatsAppText(kind, fields[kind])
-	if problem != "" {
-		return graphError(http.StatusBadRequest, 100, problem)
+	var text string
+	var options []string
+	if kind == "interactive" {
+		var problem string
+		if text, options, problem = whatsAppInteractive(fields[kind]); problem != "" {
+			return whatsAppInvalid(problem)
+		}
+	} else {
+		var problem string
+		if text, problem = whatsAppText(kind, fields[kind]); problem != "" {
+			return graphError(http.StatusBadRequest, 100, problem)
+		}
 	}
 	id := "wamid." + randomBase64(36)
 	a := jsonAnswer(http.StatusOK, map[string]any{
@@ -147,7 +157,7 @@ func whatsAppSend(msg metaSend, fields map[string]json.RawMessage) answer {
 		"contacts":          []map[string]string{{"input": msg.To, "wa_id": waID(msg.To)}},
 		"messages":          []map[string]string{{"id": id}},
 	})
-	a.to, a.text, a.id = msg.To, text, id
+	a.to, a.text, a.id, a.options = msg.To, text, id, options
 	return a
 }
 
@@ -179,12 +189,6 @@ func whatsAppText(kind string, raw json.RawMessage) (text, problem string) {
 		return "[Reaction: " + obj.Emoji + "]", ""
 	case "location":
 		return fmt.Sprintf("[Location: %g, %g]", obj.Latitude, obj.Longitude), ""
-	case "interactive":
-		var body struct {
-			Text string `json:"text"`
-		}
-		_ = json.Unmarshal(obj.Body, &body)
-		return strings.TrimSpace("[Interactive] " + body.Text), ""
 	default:
 		return strings.TrimSpace("[" + title(kind) + "] " + obj.Caption), ""
 	}
@@ -210,13 +214,17 @@ func messengerSend(msg metaSend) answer {
 	case utf16Len(msg.Message.Text) > messengerTextLimit:
 		return graphError(http.StatusBadRequest, 100, fmt.Sprintf("(#100) Length of param message[text] must be less than or equal to %d", messengerTextLimit))
 	}
+	options, problem := quickReplyTitles(msg.Message.QuickReplies)
+	if problem != "" {
+		return graphError(http.StatusBadRequest, 100, problem)
+	}
 	text := msg.Message.Text
 	if att := msg.Message.Attachment; att != nil {
 		text = strings.TrimSpace("[" + title(att.Type) + ": " + att.Payload.URL + "] " + text)
 	}
 	id := "m_" + randomBase64(48)
 	a := jsonAnswer(http.StatusOK, map[string]string{"recipient_id": to, "message_id": id})
-	a.to, a.text, a.id = to, text, id
+	a.to, a.text, a.id, a.options = to, text, id, options
 	return a
 }
 

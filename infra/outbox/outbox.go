@@ -8,7 +8,8 @@
 // (Meta media URLs, Telegram files), so inbound media can be tested.
 //
 // It checks what a provider would refuse at once (a missing token or
-// recipient, an empty text) and answers with that provider's error; it
+// recipient, an empty text, a list or keyboard out of bounds) and answers
+// with that provider's error; it
 // checks no credential's value and no AWS signature. Options.Fail makes any
 // request fail as the provider would.
 package outbox
@@ -77,6 +78,11 @@ type Request struct {
 	To   string
 	Text string
 	ID   string
+	// Options are the answers a message offered beside its text, as the
+	// customer sees them: a WhatsApp list's rows, Messenger quick replies
+	// (cut to the 20 characters Meta shows), a Telegram inline keyboard's
+	// buttons.
+	Options []string
 	// Email is the email of a SendEmail request.
 	Email *Email
 }
@@ -202,6 +208,7 @@ func (s *Server) notifyLocked() {
 func (r Request) clone() Request {
 	r.Body = bytes.Clone(r.Body)
 	r.Response = bytes.Clone(r.Response)
+	r.Options = slices.Clone(r.Options)
 	if r.Email != nil {
 		e := *r.Email
 		e.Raw = bytes.Clone(e.Raw)

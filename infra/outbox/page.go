@@ -21,8 +21,14 @@ var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 // what agents wrote and what customers sent, and must not run any of it.
 const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
-// maxShown bounds how much of a text or an error the page shows.
-const maxShown = 20_000
+// maxShown bounds how much of a text or an error the page shows, and
+// maxChoices and maxChoiceShown how many of a message's options and how
+// much of each.
+const (
+	maxShown       = 20_000
+	maxChoices     = 20
+	maxChoiceShown = 200
+)
 
 type pageData struct {
 	Requests []pageRequest
@@ -31,10 +37,11 @@ type pageData struct {
 type pageRequest struct {
 	Request
 	Failed   bool
-	Message  bool   // whether the request sent a message (else it fetched something)
-	Shown    string // the text, bounded
-	Answer   string // the error answered, bounded
-	EmailURL string // the raw MIME, for emails
+	Message  bool     // whether the request sent a message (else it fetched something)
+	Shown    string   // the text, bounded
+	Choices  []string // the options offered, bounded
+	Answer   string   // the error answered, bounded
+	EmailURL string   // the raw MIME, for emails
 }
 
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +63,9 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 			Failed:  req.Status >= 400,
 			Message: req.To != "" || req.Text != "" || req.Email != nil,
 			Shown:   truncate(req.Text, maxShown),
+		}
+		for _, o := range req.Options[:min(len(req.Options), maxChoices)] {
+			p.Choices = append(p.Choices, truncate(o, maxChoiceShown))
 		}
 		if p.Failed {
 			p.Answer = truncate(string(req.Response), maxShown)

@@ -23,6 +23,7 @@ type answer struct {
 	header      http.Header // extra headers
 
 	to, text, id string
+	options      []string
 	email        *Email
 }
 
@@ -128,6 +129,7 @@ func (s *Server) serveProvider(w http.ResponseWriter, r *http.Request, rt route)
 		To:          a.to,
 		Text:        a.text,
 		ID:          a.id,
+		Options:     a.options,
 		Email:       a.email,
 	})
 	writeAnswer(w, a)
@@ -136,7 +138,8 @@ func (s *Server) serveProvider(w http.ResponseWriter, r *http.Request, rt route)
 // failure replaces a's reply with the one Options.Fail chose, keeping what a
 // learnt about the message: the page shows what failed to go out.
 func failure(provider string, status int, body string, a answer) answer {
-	out := answer{status: status, body: []byte(body), contentType: "text/plain; charset=utf-8", to: a.to, text: a.text, email: a.email}
+	out := answer{status: status, body: []byte(body), contentType: "text/plain; charset=utf-8", to: a.to, text: a.text,
+		options: a.options, email: a.email}
 	if !json.Valid(out.body) {
 		return out
 	}

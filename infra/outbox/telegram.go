@@ -93,6 +93,8 @@ func serveTelegramMethod(s *Server, r *http.Request, body []byte) answer {
 		return s.telegramSendMessage(bot, params)
 	case "getFile":
 		return s.telegramGetFile(params)
+	case "answerCallbackQuery":
+		return telegramAnswerCallback(params)
 	case "setWebhook":
 		description := "Webhook was set"
 		if params.Get("url") == "" {
@@ -122,6 +124,10 @@ func (s *Server) telegramSendMessage(bot int64, params url.Values) answer {
 	if utf16Len(text) > telegramTextLimit {
 		return telegramError(http.StatusBadRequest, "Bad Request: message is too long")
 	}
+	keyboard, options, problem := telegramKeyboard(params.Get("reply_markup"))
+	if problem != "" {
+		return telegramError(http.StatusBadRequest, problem)
+	}
 	chatType := "private"
 	if chat < 0 {
 		chatType = "group"
@@ -130,14 +136,32 @@ func (s *Server) telegramSendMessage(bot int64, params url.Values) answer {
 	s.telegramID++
 	id := s.telegramID
 	s.mu.Unlock()
-	a := telegramOK(map[string]any{
+	sent := map[string]any{
 		"message_id": id,
 		"from":       map[string]any{"id": bot, "is_bot": true, "first_name": "Switchboard", "username": "switchboard_local_bot"},
 		"chat":       map[string]any{"id": chat, "type": chatType},
 		"date":       s.opts.Now().Unix(),
 		"text":       text,
-	})
-	a.to, a.text, a.id = to, text, strconv.Itoa(id)
+	}
+	if keyboard != nil {
+		sent["reply_markup"] = keyboard
+	}
+	a := telegramOK(sent)
+	a.to, a.text, a.id, a.options = to, text, strconv.Itoa(id), options
+	return a
+}
+
+// telegramAnswerCallback answers answerCallbackQuery, which stops the
+// spinner on a pressed button; a text would show the customer a
+// notification, so the page shows it.
+func telegramAnswerCallback(params url.Values) answer {
+	if params.Get("callback_query_id") == "" {
+		return telegramError(http.StatusBadRequest, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+	}
+	a := telegramOK(true)
+	if text := params.Get("text"); text != "" {
+		a.text = "[Notification] " + text
+	}
 	return a
 }
 

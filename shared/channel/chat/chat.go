@@ -54,10 +54,12 @@ type Store interface {
 	Messages(ctx context.Context, conversationID, afterID string) ([]inbox.Message, error)
 }
 
-// Handler serves /chat/widget.js and /chat/messages.
+// Handler serves /chat/widget.js, /chat/messages and /chat/rating.
 type Handler struct {
 	Ingest Ingester
 	Store  Store
+	// Ratings records the widget's ratings; nil leaves /chat/rating out.
+	Ratings Ratings
 	// IdentitySecret verifies user_hash; empty turns verification off.
 	IdentitySecret string
 	Log            *slog.Logger
@@ -79,6 +81,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.post(w, r)
 	case r.URL.Path == "/chat/messages" && r.Method == http.MethodGet:
 		h.list(w, r)
+	case r.URL.Path == "/chat/rating" && r.Method == http.MethodPost && h.Ratings != nil:
+		h.rate(w, r)
 	default:
 		writeError(w, http.StatusNotFound, "not found")
 	}
@@ -103,6 +107,8 @@ type MessageView struct {
 	Name      string    `json:"name,omitempty"`
 	Text      string    `json:"text"`
 	CreatedAt time.Time `json:"created_at"`
+	// Survey makes the message a rating request the widget answers.
+	Survey *SurveyView `json:"survey,omitempty"`
 }
 
 // PostResponse answers a stored message.
@@ -129,7 +135,12 @@ func (e *requestError) Error() string { return e.reason }
 func bad(status int, reason string) error { return &requestError{status: status, reason: reason} }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
-	req, err := decodePost(w, r)
+	body, err := readBody(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	req, err := parsePost(body)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -160,17 +171,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// decodePost reads a POST body within the size limit and validates it.
-func decodePost(w http.ResponseWriter, r *http.Request) (PostRequest, error) {
+// readBody reads a POST body within the size limit.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return PostRequest{}, bad(http.StatusRequestEntityTooLarge, "request body over 16 KiB")
+		return nil, bad(http.StatusRequestEntityTooLarge, "request body over 16 KiB")
 	}
 	if err != nil {
-		return PostRequest{}, bad(http.StatusBadRequest, "could not read the request body")
+		return nil, bad(http.StatusBadRequest, "could not read the request body")
 	}
-	return parsePost(body)
+	return body, nil
 }
 
 // parsePost validates a visitor's JSON. Whatever a visitor sends, it
@@ -301,7 +312,7 @@ func visible(msgs []inbox.Message, after string) ([]MessageView, string) {
 		}
 		views = append(views, MessageView{
 			ID: m.ID, Direction: string(m.Direction), Author: string(m.Author),
-			Name: m.AuthorName, Text: m.Text, CreatedAt: m.CreatedAt.UTC(),
+			Name: m.AuthorName, Text: m.Text, CreatedAt: m.CreatedAt.UTC(), Survey: surveyView(m.Survey),
 		})
 	}
 	return views, cursor
@@ -320,13 +331,16 @@ func validID(id string) bool {
 	return true
 }
 
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+// fail answers an error: the visitor's with its status, ours with a 500,
+// logged with attrs such as the conversation id.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, attrs ...any) {
 	var re *requestError
 	if errors.As(err, &re) {
 		writeError(w, re.status, re.reason)
 		return
 	}
-	h.Log.ErrorContext(r.Context(), "chat request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	attrs = append([]any{"method", r.Method, "path", r.URL.Path, "err", err}, attrs...)
+	h.Log.ErrorContext(r.Context(), "chat request failed", attrs...)
 	writeError(w, http.StatusInternalServerError, "internal error, please retry")
 }
 

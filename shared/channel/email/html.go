@@ -10,13 +10,20 @@ import (
 // ASCII text as it is, without re-wrapping.
 const maxLineBytes = 900
 
+// The HTML part is a whole document: some clients show a bare fragment
+// in a fallback font or encoding.
+const (
+	htmlHead = "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>\r\n"
+	htmlTail = "</body></html>\r\n"
+)
+
 // htmlBody is the HTML alternative of an agent's plain-text reply:
 // escaped, one paragraph per blank-line-separated block, line breaks kept,
 // and nothing loaded from elsewhere.
 func htmlBody(text string) string {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>\r\n")
+	b.WriteString(htmlHead)
 	for _, paragraph := range strings.Split(text, "\n\n") {
 		paragraph = strings.Trim(paragraph, "\n")
 		if strings.TrimSpace(paragraph) == "" {
@@ -31,7 +38,7 @@ func htmlBody(text string) string {
 		}
 		b.WriteString("</p>\r\n")
 	}
-	b.WriteString("</body></html>\r\n")
+	b.WriteString(htmlTail)
 	return b.String()
 }
 

@@ -106,15 +106,18 @@ func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Mess
 
 // compose builds the MIME message.
 func (s *Sender) compose(conv inbox.Conversation, m inbox.Message, to, messageID string, thread []inbox.Message) ([]byte, error) {
-	text := wrapLongLines(strings.ReplaceAll(m.Text, "\r\n", "\n"))
+	text, htmlPart, err := bodies(m)
+	if err != nil {
+		return nil, err
+	}
 	b := enmime.Builder().
 		From(s.fromName(m), s.From).
 		To(oneLine(conv.CustomerName, maxNameRunes), to).
 		Subject(replySubject(conv.Subject)).
 		Date(s.now()).
 		Header("Message-ID", "<"+messageID+">").
-		Text([]byte(strings.ReplaceAll(text, "\n", "\r\n"))).
-		HTML([]byte(htmlBody(m.Text)))
+		Text([]byte(text)).
+		HTML([]byte(htmlPart))
 	if s.Secret != "" {
 		b = b.ReplyTo("", ReplyAddress(s.From, ReplyToken(s.Secret, conv.ID)))
 	}
@@ -134,6 +137,20 @@ func (s *Sender) compose(conv inbox.Conversation, m inbox.Message, to, messageID
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// bodies are the text and HTML parts of m, with CRLF line ends and no
+// line too long for SMTP.
+func bodies(m inbox.Message) (text, html string, err error) {
+	if m.Survey == nil {
+		text, html = m.Text, htmlBody(m.Text)
+	} else if text, html, err = surveyBodies(m.Text, m.Survey); err != nil {
+		return "", "", fmt.Errorf("render rating request: %w", err)
+	}
+	crlf := func(s string) string {
+		return strings.ReplaceAll(wrapLongLines(strings.ReplaceAll(s, "\r\n", "\n")), "\n", "\r\n")
+	}
+	return crlf(text), crlf(html), nil
 }
 
 // threadIDs returns the id to reply to, the customer's newest mail, and

@@ -92,10 +92,16 @@ func parseMessaging(b *batch, ch inbox.Channel, pageID string, ev messaging, now
 		b.skipped = append(b.skipped, fmt.Sprintf("%s event without a sender", ch))
 	case ev.Message != nil:
 		parts, body := messagingContent(ch, ev.Message)
-		b.messages = append(b.messages, messagingMessage(ch, sender, ev.Message.Mid, "", ev.Timestamp, at, parts, body))
+		msg := messagingMessage(ch, sender, ev.Message.Mid, "", ev.Timestamp, at, parts, body)
+		if ev.Message.QuickReply != nil {
+			msg.in.Answer = surveyAnswer(ev.Message.QuickReply.Payload)
+		}
+		b.messages = append(b.messages, msg)
 	case ev.Postback != nil:
 		parts, body := tapped(ev.Postback.Title, ev.Postback.Payload)
-		b.messages = append(b.messages, messagingMessage(ch, sender, ev.Postback.Mid, "postback:", ev.Timestamp, at, parts, body))
+		msg := messagingMessage(ch, sender, ev.Postback.Mid, "postback:", ev.Timestamp, at, parts, body)
+		msg.in.Answer = surveyAnswer(ev.Postback.Payload)
+		b.messages = append(b.messages, msg)
 	case ev.Read != nil:
 		b.skipped = append(b.skipped, fmt.Sprintf("%s read watermark", ch))
 	case ev.Reaction != nil:

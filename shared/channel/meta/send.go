@@ -60,7 +60,9 @@ type Sender struct {
 	Now              func() time.Time
 }
 
-// Send delivers an agent's reply and returns Meta's id for it.
+// Send delivers an agent's reply and returns Meta's id for it. A rating
+// request (m.Survey) offers its answers as a list on WhatsApp and as
+// quick replies on Messenger and Instagram, best score first.
 func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Message) (inbox.Sent, error) {
 	switch conv.Channel {
 	case inbox.ChannelWhatsApp:
@@ -73,13 +75,14 @@ func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Mess
 }
 
 type waRequest struct {
-	MessagingProduct string      `json:"messaging_product"`
-	RecipientType    string      `json:"recipient_type"`
-	To               string      `json:"to,omitempty"`
-	Recipient        string      `json:"recipient,omitempty"`
-	Type             string      `json:"type"`
-	Text             *waText     `json:"text,omitempty"`
-	Template         *waTemplate `json:"template,omitempty"`
+	MessagingProduct string             `json:"messaging_product"`
+	RecipientType    string             `json:"recipient_type"`
+	To               string             `json:"to,omitempty"`
+	Recipient        string             `json:"recipient,omitempty"`
+	Type             string             `json:"type"`
+	Text             *waText            `json:"text,omitempty"`
+	Template         *waTemplate        `json:"template,omitempty"`
+	Interactive      *waInteractiveList `json:"interactive,omitempty"`
 }
 
 type waText struct {
@@ -121,7 +124,11 @@ func (s *Sender) sendWhatsApp(ctx context.Context, conv inbox.Conversation, m in
 		if err != nil {
 			return inbox.Sent{}, err
 		}
-		req.Type, req.Text = "text", &waText{Body: text}
+		if offersSurvey(m) {
+			req.Type, req.Interactive = "interactive", whatsAppList(text, m.Survey)
+		} else {
+			req.Type, req.Text = "text", &waText{Body: text}
+		}
 	}
 	var answer struct {
 		Messages []struct {
@@ -160,7 +167,8 @@ type pageRequest struct {
 	MessagingType string `json:"messaging_type"`
 	Tag           string `json:"tag,omitempty"`
 	Message       struct {
-		Text string `json:"text"`
+		Text         string       `json:"text"`
+		QuickReplies []quickReply `json:"quick_replies,omitempty"`
 	} `json:"message"`
 }
 
@@ -196,6 +204,9 @@ func (s *Sender) sendPage(ctx context.Context, conv inbox.Conversation, m inbox.
 	}
 	if err != nil {
 		return inbox.Sent{}, err
+	}
+	if offersSurvey(m) {
+		req.Message.QuickReplies = quickReplies(m.Survey)
 	}
 	var answer struct {
 		MessageID string `json:"message_id"`

@@ -229,7 +229,8 @@ func TestTimestamps(t *testing.T) {
 
 // FuzzParse holds the webhook decoder to never panicking, and to turning
 // whatever it accepts into messages the inbox can store: a channel, an
-// address, a provider id and a non-empty text.
+// address, a provider id, a non-empty text, and any rating answer on the
+// scale.
 func FuzzParse(f *testing.F) {
 	paths, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil || len(paths) == 0 {
@@ -262,6 +263,8 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("text %q", in.Text)
 			case in.ReceivedAt.IsZero():
 				t.Fatalf("no time: %+v", in)
+			case in.Answer != nil && (in.Answer.ConversationID == "" || !inbox.ValidScore(in.Answer.Score)):
+				t.Fatalf("answer %+v", in.Answer)
 			}
 		}
 		for _, r := range b.receipts {

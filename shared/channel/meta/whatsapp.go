@@ -187,6 +187,7 @@ func whatsAppMessage(m waMessage, contacts []waContact, now time.Time) (message,
 			// Meta signs who wrote: the number or user id is WhatsApp's
 			// own, not something the customer typed.
 			Verified: true, ExternalID: id, ReceivedAt: m.Timestamp.time(now), Links: links,
+			Answer: surveyAnswer(whatsAppPayload(m)),
 		},
 		parts: parts, body: body,
 	}, true
@@ -306,6 +307,22 @@ func interactiveContent(in *waInteractive) ([]part, string) {
 		return []part{{text: "[Form reply]"}}, in.NFMReply.Body
 	default:
 		return []part{{text: unsupportedText("interactive reply", in.Type)}}, ""
+	}
+}
+
+// whatsAppPayload is the id of the button or list row a customer tapped,
+// which is ours: a quick-reply button of a template carries it as payload.
+func whatsAppPayload(m waMessage) string {
+	in := m.Interactive
+	switch {
+	case m.Type == "interactive" && in != nil && in.Type == "button_reply" && in.ButtonReply != nil:
+		return in.ButtonReply.ID
+	case m.Type == "interactive" && in != nil && in.Type == "list_reply" && in.ListReply != nil:
+		return in.ListReply.ID
+	case m.Type == "button" && m.Button != nil:
+		return m.Button.Payload
+	default:
+		return ""
 	}
 }
 

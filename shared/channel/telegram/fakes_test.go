@@ -69,11 +69,15 @@ func (f *fakeMedia) Save(_ context.Context, key string, body io.Reader, contentT
 
 // fakeBotAPI answers getFile with files/<file_id>.bin and serves that
 // file's bytes; getFile for ids in fail answers with that error instead.
+// It answers answerCallbackQuery as the Bot API does, or with
+// answerError when set.
 type fakeBotAPI struct {
 	*httptest.Server
-	mu        sync.Mutex
-	requested []string // file ids asked for
-	fail      map[string]string
+	mu          sync.Mutex
+	requested   []string // file ids asked for
+	fail        map[string]string
+	answered    []string // callback query ids acknowledged
+	answerError string
 }
 
 func newFakeBotAPI(t *testing.T) *fakeBotAPI {
@@ -97,6 +101,23 @@ func newFakeBotAPI(t *testing.T) *fakeBotAPI {
 				return
 			}
 			_, _ = io.WriteString(w, `{"ok":true,"result":{"file_id":"`+p.FileID+`","file_path":"files/`+p.FileID+`.bin"}}`)
+		case r.Method == http.MethodPost && r.URL.Path == "/bot"+testBotToken+"/answerCallbackQuery":
+			var p struct {
+				CallbackQueryID string `json:"callback_query_id"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			api.mu.Lock()
+			api.answered = append(api.answered, p.CallbackQueryID)
+			api.mu.Unlock()
+			if api.answerError != "" {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, `{"ok":false,"error_code":400,"description":"`+api.answerError+`"}`)
+				return
+			}
+			_, _ = io.WriteString(w, `{"ok":true,"result":true}`)
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/file/bot"+testBotToken+"/files/"):
 			_, _ = io.WriteString(w, "bytes of "+strings.TrimPrefix(r.URL.Path, "/file/bot"+testBotToken+"/files/"))
 		default:

@@ -39,7 +39,8 @@ type Sender struct {
 // break or space where one is near the limit; the first one's id is the
 // message's ExternalID and the others' are its Aliases. If a later part
 // fails the earlier ones have reached the customer, so the failure is
-// permanent: retrying would send them twice.
+// permanent: retrying would send them twice. A rating request (m.Survey)
+// carries its answers as an inline keyboard under the last part.
 func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Message) (inbox.Sent, error) {
 	chatID, err := strconv.ParseInt(conv.Address, 10, 64)
 	if err != nil {
@@ -49,10 +50,18 @@ func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Mess
 	if len(parts) == 0 {
 		return inbox.Sent{}, &dispatch.PermanentError{Reason: "Telegram does not take an empty message"}
 	}
+	keyboard, err := surveyKeyboard(m.Survey)
+	if err != nil {
+		return inbox.Sent{}, err
+	}
 	c := &Client{BotToken: s.BotToken, APIURL: s.APIURL, HTTP: s.HTTP}
 	var sent inbox.Sent
 	for i, part := range parts {
-		id, err := sendPart(ctx, c, chatID, part, i > 0)
+		var markup *inlineKeyboard
+		if i == len(parts)-1 {
+			markup = keyboard
+		}
+		id, err := sendPart(ctx, c, chatID, part, markup, i > 0)
 		if err != nil && i == 0 {
 			return inbox.Sent{}, sendError(chatID, err)
 		}
@@ -73,11 +82,12 @@ func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Mess
 // sendPart sends one message and returns its id. A part after the first
 // waits out a short rate limit once, since the reply is already half
 // delivered.
-func sendPart(ctx context.Context, c *Client, chatID int64, text string, mayWait bool) (int64, error) {
+func sendPart(ctx context.Context, c *Client, chatID int64, text string, markup *inlineKeyboard, mayWait bool) (int64, error) {
 	params := struct {
-		ChatID int64  `json:"chat_id"`
-		Text   string `json:"text"`
-	}{chatID, text}
+		ChatID      int64           `json:"chat_id"`
+		Text        string          `json:"text"`
+		ReplyMarkup *inlineKeyboard `json:"reply_markup,omitempty"`
+	}{chatID, text, markup}
 	for attempt := 1; ; attempt++ {
 		var res struct {
 			MessageID int64 `json:"message_id"`

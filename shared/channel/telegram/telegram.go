@@ -17,7 +17,11 @@
 //     location's position updates, which Telegram sends as edits every few
 //     seconds and are dropped.
 //   - callback_query updates (an inline keyboard button press) become a
-//     message whose text is the button's callback data.
+//     message whose text is the button's callback data; a rating
+//     request's button becomes its answer (Inbound.Answer), with the
+//     button's own words as text. Every press is acknowledged with
+//     answerCallbackQuery once handled, so the customer's app stops
+//     showing a spinner on the button.
 //   - every other update type (my_chat_member, inline_query, ...) is
 //     answered 200 and ignored.
 //
@@ -121,6 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n, ignored := incoming(u)
 	if ignored != "" {
 		h.logger().InfoContext(ctx, "telegram update ignored", "update_id", u.UpdateID, "reason", ignored)
+		h.answerCallback(ctx, u, "")
 		return
 	}
 	if n.chatType != "private" {
@@ -139,6 +144,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.logger().InfoContext(ctx, "telegram message ingested", "update_id", u.UpdateID,
 		"conversation_id", res.ConversationID, "message_id", res.MessageID, "duplicate", res.Duplicate)
+	h.answerCallback(ctx, u, res.ConversationID)
 }
 
 // fail answers 500, so Telegram delivers the update again; ingest
@@ -168,6 +174,7 @@ func (h *Handler) inbound(ctx context.Context, n note) (inbox.Inbound, error) {
 		Name:       n.name,
 		ExternalID: strconv.FormatInt(n.updateID, 10),
 		ReceivedAt: h.now(),
+		Answer:     n.answer,
 	}
 	if n.start {
 		h.startLink(ctx, &n, &in)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
 
 // update is the part of a Bot API Update the handler reads
@@ -90,6 +92,9 @@ type message struct {
 		FirstName   string `json:"first_name"`
 		LastName    string `json:"last_name"`
 	} `json:"contact"`
+	// ReplyMarkup is the keyboard of a message the bot sent, as a
+	// callback query carries it back.
+	ReplyMarkup *inlineKeyboard `json:"reply_markup"`
 
 	// other lists the message's fields that are neither read above nor
 	// envelope, sorted: what names an unsupported kind.
@@ -138,6 +143,7 @@ func (m *message) UnmarshalJSON(b []byte) error {
 }
 
 type callbackQuery struct {
+	ID      string   `json:"id"`
 	From    user     `json:"from"`
 	Message *message `json:"message"`
 	Data    string   `json:"data"`
@@ -173,6 +179,8 @@ type note struct {
 	// start marks a /start command; payload is its deep-link payload.
 	start   bool
 	payload string
+	// answer is the rating a survey button gave.
+	answer *inbox.SurveyAnswer
 }
 
 // fileRef is a file Telegram holds for the bot.
@@ -309,7 +317,8 @@ func coordinates(l location) string {
 // fromCallback turns a button press into a message whose text is the
 // button's data. A button on a message sent through inline mode has no
 // message; the chat is then the presser's private chat, whose id is their
-// user id.
+// user id. A rating request's button answers it, and reads as the
+// button's words when the message still shows them.
 func fromCallback(updateID int64, q *callbackQuery) (note, string) {
 	chatID, chatType := q.From.ID, "private"
 	if q.Message != nil {
@@ -321,6 +330,12 @@ func fromCallback(updateID int64, q *callbackQuery) (note, string) {
 	n := note{updateID: updateID, chatID: chatID, chatType: chatType, name: q.From.name(), text: q.Data}
 	if q.Data == "" {
 		n.label = "Pressed a button"
+	}
+	if a, ok := inbox.ParseSurveyPayload(q.Data); ok {
+		n.answer = &a
+		if text := q.Message.buttonText(q.Data); text != "" {
+			n.text = text
+		}
 	}
 	return n, ""
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
 
 func TestParseUpdate(t *testing.T) {
@@ -97,6 +99,9 @@ func FuzzParseUpdate(f *testing.F) {
 		}
 		if n.file != nil && strings.TrimSpace(n.label) == "" {
 			t.Fatalf("incoming(%q) has a file but no placeholder", body)
+		}
+		if n.answer != nil && (n.answer.ConversationID == "" || !inbox.ValidScore(n.answer.Score) || text == "") {
+			t.Fatalf("incoming(%q) answers %+v with text %q", body, n.answer, text)
 		}
 	})
 }

@@ -160,8 +160,16 @@ func (s *Sender) form(ctx context.Context, conv inbox.Conversation, m inbox.Mess
 
 // body signs the text with the agent's public name: SMS and WhatsApp show
 // only the business number, so the name is how the customer knows who
-// answered.
+// answered. A rating request goes unsigned, with a line asking for a
+// digit: through Twilio it carries no buttons (an in-session WhatsApp
+// quick reply takes three, not five), and ingest reads the digit.
 func body(m inbox.Message) string {
+	if m.Survey != nil {
+		if m.Survey.ReplyHint == "" {
+			return m.Text
+		}
+		return m.Text + "\n" + m.Survey.ReplyHint
+	}
 	if m.AuthorName == "" {
 		return m.Text
 	}

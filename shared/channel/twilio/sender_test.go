@@ -67,6 +67,10 @@ func TestSenderSends(t *testing.T) {
 	stale := wa
 	stale.LastInboundAt = testNow.Add(-25 * time.Hour)
 	reply := inbox.Message{Text: "Your order shipped today.", AuthorName: "Ana"}
+	rating := inbox.Message{Author: inbox.AuthorBot, AuthorName: "Acme", Text: "How did we do?", Survey: &inbox.Survey{
+		Options:   []inbox.SurveyOption{{Score: 1, Label: "Very bad", Payload: "csat:x", URL: "https://x.example/1"}},
+		ReplyHint: "Reply with a number from 1 (very bad) to 5 (excellent).",
+	}}
 	tests := []struct {
 		name     string
 		service  string
@@ -87,6 +91,14 @@ func TestSenderSends(t *testing.T) {
 		{"WhatsApp template after the window", "", stale, inbox.Message{Template: "HX0000000000000000000000000000000a"}, url.Values{
 			"To": {"whatsapp:+34600112233"}, "From": {"whatsapp:+14155238886"},
 			"ContentSid": {"HX0000000000000000000000000000000a"}, "StatusCallback": {webhookURL}}},
+		{"SMS rating request", "", sms, rating, url.Values{
+			"To": {"+14133881111"}, "From": {"+14155552345"}, "StatusCallback": {webhookURL},
+			"Body": {"How did we do?\nReply with a number from 1 (very bad) to 5 (excellent)."}}},
+		{"WhatsApp rating request", "", wa, rating, url.Values{
+			"To": {"whatsapp:+34600112233"}, "From": {"whatsapp:+14155238886"}, "StatusCallback": {webhookURL},
+			"Body": {"How did we do?\nReply with a number from 1 (very bad) to 5 (excellent)."}}},
+		{"rating request without a hint", "", sms, inbox.Message{Text: "How did we do?", Survey: &inbox.Survey{}}, url.Values{
+			"To": {"+14133881111"}, "From": {"+14155552345"}, "Body": {"How did we do?"}, "StatusCallback": {webhookURL}}},
 	}
 	for _, tt := range tests {
 		api := newFakeMessagesAPI(t, http.StatusCreated, created)

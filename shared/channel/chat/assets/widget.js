@@ -19,6 +19,10 @@
  *        -> 4xx {error: "reason"}
  *   GET  {base}/chat/messages?visitor_id=..[&after=cursor][&user_id=..&user_hash=..]
  *        -> 200 {conversation_id, messages: [...], cursor}
+ *        A message with survey {interaction, options: [{score, label}], comment_prompt, send, thanks}
+ *        is a rating request: its text is the question.
+ *   POST {base}/chat/rating     JSON {visitor_id, conversation_id, interaction, score, comment?, user_id?, user_hash?}
+ *        -> 200 {rated}; 410 when the rating is closed; 4xx {error: "reason"}
  */
 (() => {
   'use strict';
@@ -34,6 +38,8 @@
   const SEND_RETRY_DELAYS_MS = [1000, 2000, 4000]; // 3 retries after the first attempt
   const REQUEST_TIMEOUT_MS = 15000;
   const ID_RE = /^[A-Za-z0-9_-]{22}$/;
+  const RATING_KEY = 'switchboard.rating.'; // + conversation id + '.' + interaction -> score
+  const MAX_COMMENT = 1000;
 
   // ---------------------------------------------------------------- config
 
@@ -68,6 +74,7 @@
     userHash: attr(ds.userHash),
   };
   const messagesURL = cfg.base + '/chat/messages';
+  const ratingURL = cfg.base + '/chat/rating';
 
   // ---------------------------------------------------------------- storage & ids
 
@@ -304,8 +311,31 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; overflow-
   input, textarea { font-size: 16px; } /* avoids zoom-on-focus in iOS Safari */
   .who { grid-template-columns: 1fr; }
 }
+.rating { display: flex; flex-direction: column; align-items: flex-start; gap: 8px; margin: 8px 4px 0; }
+.scores { display: flex; gap: 6px; }
+.score {
+  width: 40px; height: 40px; padding: 0; border: 1px solid #aeb5c0; border-radius: 8px;
+  background: #fff; color: #1a1d23; font-weight: 600; cursor: pointer;
+}
+.score:hover { border-color: #2350c8; }
+.score[aria-pressed="true"] { background: #2350c8; border-color: #2350c8; color: #fff; }
+.rating label { align-self: stretch; display: flex; flex-direction: column; gap: 2px; font-size: 12px; color: #4f5766; }
+.rating textarea { min-height: 56px; }
+.rating-send {
+  height: 36px; padding: 0 14px; border: 0; border-radius: 8px;
+  background: #2350c8; color: #fff; font-weight: 600; cursor: pointer;
+}
+.rating-send:hover { background: #1c42a8; }
+.rating-send:disabled { background: #8d9ab8; cursor: default; }
+.rating-done { margin: 0; font-weight: 600; }
+.rating-change {
+  padding: 0; border: 0; background: none; cursor: pointer;
+  color: #1c42a8; font-size: 13px; text-decoration: underline;
+}
+.rating .note { margin: 0; }
 @media (forced-colors: active) {
-  .bubble, .launcher, .send, .badge { border: 1px solid CanvasText; }
+  .bubble, .launcher, .send, .badge, .score, .rating-send { border: 1px solid CanvasText; }
+  .score[aria-pressed="true"] { border: 3px solid Highlight; }
 }
 `;
 
@@ -427,7 +457,16 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; overflow-
     }
     if (time) meta.appendChild(h('time', { datetime: String(m.created_at), text: time }));
     el.appendChild(meta);
-    el.appendChild(h('div', { class: 'bubble', text: typeof m.text === 'string' ? m.text : String(m.text || '') }));
+    const bubble = h('div', { class: 'bubble', text: typeof m.text === 'string' ? m.text : String(m.text || '') });
+    el.appendChild(bubble);
+    if (!customer) {
+      const survey = surveyOf(m);
+      if (survey && !entry.rating) entry.rating = newRating(survey);
+      if (entry.rating) {
+        bubble.id = entry.rating.questionId;
+        el.appendChild(entry.rating.el);
+      }
+    }
 
     if (entry.pending || entry.sendState === 'failed') {
       const note = h('div', { class: 'note' });
@@ -657,6 +696,145 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; overflow-
     entry.error = '';
     paint(entry);
     enqueue(entry); // same body, same message_id: the server stores it once
+  }
+
+  // ---------------------------------------------------------------- ratings
+
+  // A rating request shows five score buttons, an optional comment and a
+  // send button under its question. The score sent is kept per
+  // conversation and interaction, so a reload thanks the customer instead
+  // of asking again; "Change rating" brings the buttons back.
+  let ratingSeq = 0;
+
+  function surveyOf(m) {
+    const s = m.survey;
+    if (!s || typeof s !== 'object' || !Number.isInteger(s.interaction) || s.interaction < 0) return null;
+    return s;
+  }
+
+  function newRating(s) {
+    const labels = {};
+    for (const o of Array.isArray(s.options) ? s.options : []) {
+      if (o && Number.isInteger(o.score) && o.score >= 1 && o.score <= 5) labels[o.score] = attr(o.label);
+    }
+    const r = {
+      conversationId: state.conversationId,
+      interaction: s.interaction,
+      labels,
+      prompt: attr(s.comment_prompt) || 'Comment (optional)',
+      sendLabel: attr(s.send) || 'Send',
+      thanks: attr(s.thanks) || 'Thank you!',
+      questionId: 'sb-q' + (++ratingSeq),
+      el: h('div', { class: 'rating' }),
+      chosen: 0,
+      phase: 'ask',         // 'ask' | 'thanks' | 'closed'
+      busy: false,
+      comment: '',
+      parts: null,          // the controls while asking
+    };
+    const saved = savedScore(r);
+    if (saved) { r.chosen = saved; r.phase = 'thanks'; }
+    renderRating(r, false);
+    return r;
+  }
+
+  const ratingKey = (r) => RATING_KEY + r.conversationId + '.' + r.interaction;
+
+  function savedScore(r) {
+    const n = Number(store.get(ratingKey(r)));
+    return Number.isInteger(n) && n >= 1 && n <= 5 ? n : 0;
+  }
+
+  function renderRating(r, focus) {
+    const box = r.el;
+    box.textContent = '';
+    r.parts = null;
+    if (r.phase === 'thanks' || r.phase === 'closed') {
+      const done = r.phase === 'thanks'
+        ? h('p', { class: 'rating-done', tabindex: '-1', text: r.thanks })
+        : h('p', { class: 'note', tabindex: '-1', text: 'This rating is closed.' });
+      box.appendChild(done);
+      if (r.phase === 'thanks') {
+        box.appendChild(h('button', {
+          type: 'button', class: 'rating-change', text: 'Change rating',
+          onclick: () => { r.phase = 'ask'; renderRating(r, true); },
+        }));
+      }
+      if (focus) done.focus();
+      return;
+    }
+    const buttons = [];
+    const scores = h('div', { class: 'scores', role: 'group', 'aria-labelledby': r.questionId });
+    for (let score = 1; score <= 5; score++) {
+      const label = r.labels[score];
+      const b = h('button', {
+        type: 'button', class: 'score', text: String(score),
+        title: label || undefined,
+        'aria-label': label ? score + ' - ' + label : undefined,
+        'aria-pressed': String(r.chosen === score),
+        onclick: () => choose(r, score),
+      });
+      buttons.push(b);
+      scores.appendChild(b);
+    }
+    const comment = h('textarea', { rows: '2', maxlength: String(MAX_COMMENT) });
+    comment.value = r.comment;
+    comment.addEventListener('input', () => { r.comment = comment.value; });
+    const send = h('button', {
+      type: 'button', class: 'rating-send', text: r.sendLabel, disabled: !r.chosen,
+      onclick: () => sendRating(r),
+    });
+    const note = h('p', { class: 'note', role: 'status' });
+    box.appendChild(scores);
+    box.appendChild(h('label', null, [h('span', { text: r.prompt }), comment]));
+    box.appendChild(send);
+    box.appendChild(note);
+    r.parts = { buttons, send, note };
+    if (focus) (buttons[r.chosen - 1] || buttons[0]).focus();
+  }
+
+  function choose(r, score) {
+    if (!r.parts || r.busy) return;
+    r.chosen = score;
+    r.parts.buttons.forEach((b, i) => b.setAttribute('aria-pressed', String(i + 1 === score)));
+    r.parts.send.disabled = false;
+    ratingNote(r, '', false);
+    touch();
+  }
+
+  function ratingNote(r, text, error) {
+    r.parts.note.className = error ? 'note error' : 'note';
+    r.parts.note.textContent = text;
+  }
+
+  async function sendRating(r) {
+    if (!r.parts || r.busy || !r.chosen) return;
+    r.busy = true;
+    r.parts.send.disabled = true;
+    ratingNote(r, 'Sending\u2026', false);
+    const body = { visitor_id: VISITOR_ID, conversation_id: r.conversationId, interaction: r.interaction, score: r.chosen };
+    const comment = r.comment.trim();
+    if (comment) body.comment = comment;
+    if (cfg.userId) body.user_id = cfg.userId;
+    if (cfg.userHash) body.user_hash = cfg.userHash;
+    let res = null;
+    try { res = await request('POST', ratingURL, body); } catch (_) { res = null; }
+    r.busy = false;
+    touch();
+    if (res && res.ok) {
+      store.set(ratingKey(r), String(r.chosen));
+      r.phase = 'thanks';
+      r.comment = '';
+      renderRating(r, true);
+    } else if (res && res.status === 410) {
+      r.phase = 'closed';
+      renderRating(r, true);
+    } else {
+      r.parts.send.disabled = false;
+      ratingNote(r, res && res.status >= 400 && res.status < 500
+        ? 'Not sent: ' + errorReason(res)
+        : 'Could not send your rating. Please try again.', true);
+    }
   }
 
   // ---------------------------------------------------------------- polling
