@@ -8,13 +8,13 @@ DYNAMODB_LOCAL_VERSION := 2.9.30
 DDB_DIR := .cache/dynamodb-local
 DDB_JAR := $(DDB_DIR)/package/emulator/DynamoDBLocal.jar
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FUNCTIONS := chat slack router dispatcher snooze channel-webhooks email-inbound
+FUNCTIONS := chat slack router dispatcher snooze channel-webhooks email-inbound csat
 LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
 
 .PHONY: dev test deps tools vet fmt-check archcheck bench fuzz fuzz-decoders telegram-webhook eval build sizes deploy clean \
 	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction build-SnoozeFunction \
-	build-ChannelWebhooksFunction build-EmailInboundFunction
+	build-ChannelWebhooksFunction build-EmailInboundFunction build-CsatFunction
 
 dev: deps
 	$(GO) run ./infra/dev
@@ -27,9 +27,10 @@ test: deps vet fmt-check archcheck
 
 # The decoders of what providers send are fuzzed on every test run, a few
 # seconds each; 'make fuzz' runs every fuzz test for longer.
-DECODER_FUZZ := ./shared/channel/chat:FuzzParsePost ./shared/channel/meta:FuzzParse \
+DECODER_FUZZ := ./shared/channel/chat:FuzzParsePost ./shared/channel/chat:FuzzParseRating ./shared/channel/meta:FuzzParse \
 	./shared/channel/telegram:FuzzParseUpdate ./shared/channel/twilio:FuzzParse \
-	./shared/channel/twilio:FuzzVerify ./shared/channel/email:FuzzParse
+	./shared/channel/twilio:FuzzVerify ./shared/channel/email:FuzzParse \
+	./shared/csat:FuzzParseToken ./shared/inbox:FuzzParseSurveyPayload ./shared/inbox:FuzzScoreReply
 fuzz-decoders:
 	@for t in $(DECODER_FUZZ); do \
 		echo "fuzz $${t#*:} in $${t%:*} for $(FUZZTIME)"; \
@@ -113,6 +114,9 @@ build-ChannelWebhooksFunction:
 
 build-EmailInboundFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/email-inbound
+
+build-CsatFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/csat
 
 deploy:
 	sam build && sam deploy --guided

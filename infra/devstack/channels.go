@@ -30,6 +30,7 @@ const (
 	LocalSupportEmail   = "support@switchboard.localhost"
 	localMediaBucket    = "switchboard-media"
 	localLinkSecret     = "local-link-secret"
+	localCSATSecret     = "local-csat-secret"
 	fakePrefix          = "/_fake/"
 )
 
@@ -44,6 +45,7 @@ func localChannels(cfg *config.Config, stackURL string) {
 	}
 	or(&cfg.MediaBucket, localMediaBucket)
 	or(&cfg.LinkSecret, localLinkSecret)
+	or(&cfg.CSATSecret, localCSATSecret)
 	or(&cfg.Email.Address, LocalSupportEmail)
 	if cfg.Meta.AccessToken == "" {
 		cfg.Meta.AccessToken, cfg.Meta.PageAccessToken = "local-meta-token", "local-page-token"

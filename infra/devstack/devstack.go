@@ -39,7 +39,9 @@ const (
 	localTable         = "switchboard"
 	localSigningSecret = "local-signing-secret"
 	localChannel       = "C0SUPPORT"
-	localIdentity      = "local-chat-identity-secret"
+	// LocalManagersChannel is where the local Slack shows managers' alerts.
+	LocalManagersChannel = "C0MANAGERS"
+	localIdentity        = "local-chat-identity-secret"
 )
 
 // Options configure a stack.
@@ -99,6 +101,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if cfg.SlackBotToken == "" {
 		if cfg.SlackChannelID == "" {
 			cfg.SlackChannelID = localChannel
+		}
+		if cfg.ManagersChannelID == "" {
+			cfg.ManagersChannelID = LocalManagersChannel
 		}
 		stubOpts := slackstub.Options{
 			SigningSecret: cfg.SlackSigningSecret, EventsURL: st.URL + "/slack/events",
@@ -171,6 +176,7 @@ func (st *Stack) Handlers() map[string]httpx.LambdaHandler {
 		"ChatFunction":            httpx.Lambda(st.App.Chat()),
 		"SlackFunction":           httpx.Lambda(st.App.SlackApp()),
 		"ChannelWebhooksFunction": httpx.Lambda(st.App.ChannelWebhooks()),
+		"CsatFunction":            httpx.Lambda(st.App.CSAT()),
 	}
 }
 

@@ -169,7 +169,7 @@ func TestWorkspaceCardActions(t *testing.T) {
 	}
 
 	// The resolve reaction on the card, from two agents at once, resolves
-	// and announces once.
+	// and announces once; the customer, answered, is asked to rate it.
 	before := len(w.st.Slack.Messages())
 	for _, agent := range []string{slackstub.AgentSamID, slackstub.AgentAlexID} {
 		if res, err := w.st.Slack.React(context.Background(), "C0SUPPORT", w.rootTS, agent, "white_check_mark"); err != nil || res.Status != http.StatusOK {
@@ -177,8 +177,11 @@ func TestWorkspaceCardActions(t *testing.T) {
 		}
 	}
 	idle(t, w.st)
-	if w.conv().Status != inbox.StatusResolved || len(w.st.Slack.Messages()) != before+1 {
-		t.Errorf("after the reaction: %s, %d new posts; want resolved with one notice", w.conv().Status, len(w.st.Slack.Messages())-before)
+	_, replies := w.thread()
+	posted := replies[len(replies)-2:]
+	if w.conv().Status != inbox.StatusResolved || len(w.st.Slack.Messages()) != before+2 ||
+		!strings.Contains(posted[0].Text, "Resolved by") || !strings.Contains(posted[1].Text, "Asked the customer to rate") {
+		t.Errorf("after the reaction: %s, %d new posts %+v; want resolved, one notice and the rating request", w.conv().Status, len(w.st.Slack.Messages())-before, posted)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/channel/chat"
 	"github.com/switchboard-inbox/switchboard/shared/channel/email"
 	"github.com/switchboard-inbox/switchboard/shared/config"
+	"github.com/switchboard-inbox/switchboard/shared/csat"
 	"github.com/switchboard-inbox/switchboard/shared/desk"
 	"github.com/switchboard-inbox/switchboard/shared/dispatch"
 	"github.com/switchboard-inbox/switchboard/shared/media"
@@ -92,9 +93,35 @@ func New(cfg config.Config, st *store.Store, route, deliver Queue, clients AWS, 
 
 // Chat serves the web chat widget and its API.
 func (a *App) Chat() http.Handler {
-	return &chat.Handler{
+	h := &chat.Handler{
 		Ingest: a.ingest(), Store: a.Store, IdentitySecret: a.Config.ChatIdentitySecret, Log: a.Log, Now: a.Now,
 	}
+	if s := a.surveys(); s != nil {
+		h.Ratings = s
+	}
+	return h
+}
+
+// surveys asks for and records satisfaction ratings; nil when ratings are
+// turned off (CSAT_ENABLED=false) or cannot sign their links.
+func (a *App) surveys() *csat.Service {
+	cfg := a.Config
+	if !cfg.CSATEnabled || cfg.CSATSecret == "" {
+		return nil
+	}
+	return &csat.Service{
+		Store: a.Store, Deliver: a.Deliver, Route: a.Route, Secret: cfg.CSATSecret, BaseURL: cfg.PublicBaseURL,
+		Fatigue: cfg.CSATFatigue, Window: cfg.CSATWindow, Location: cfg.TimeZone, Log: a.Log, Now: a.Now,
+	}
+}
+
+// CSAT serves the rating page that email rating links open.
+func (a *App) CSAT() http.Handler {
+	s := a.surveys()
+	if s == nil {
+		return http.NotFoundHandler()
+	}
+	return &csat.Page{Ratings: s, Location: a.Config.TimeZone, Log: a.Log}
 }
 
 func (a *App) desk() *desk.Service {
@@ -119,7 +146,10 @@ func (a *App) Router() (queue.BatchHandler, error) {
 		return nil, err
 	}
 	svc := &route.Service{Store: a.Store, Slack: a.Slack, Channel: a.Config.SlackChannelID,
-		Rules: rules, Quick: quick, Model: model}
+		Rules: rules, Quick: quick, Model: model, ManagersChannel: a.Config.ManagersChannelID}
+	if s := a.surveys(); s != nil {
+		svc.Surveys = s
+	}
 	return queue.Handler(a.Log, svc.Route, a.Route), nil
 }
 

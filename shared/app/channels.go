@@ -24,8 +24,12 @@ import (
 var providerHTTP = &http.Client{Timeout: 20 * time.Second}
 
 func (a *App) ingest() *ingest.Service {
-	return &ingest.Service{Store: a.Store, Route: a.Route, ReopenWindow: a.Config.ReopenWindow,
+	svc := &ingest.Service{Store: a.Store, Route: a.Route, ReopenWindow: a.Config.ReopenWindow,
 		MergeByPhone: a.Config.MergeByPhone, Now: a.Now}
+	if s := a.surveys(); s != nil {
+		svc.Ratings = s
+	}
+	return svc
 }
 
 func (a *App) receipts() *dispatch.Receipts {
