@@ -194,8 +194,17 @@ func TestRatingInTheWidget(t *testing.T) {
 		}
 		return res.StatusCode
 	}
-	if code := rate("e2eSomeoneElse_000000000", 1, ""); code != http.StatusGone {
-		t.Errorf("another visitor's rating = %d; want 410", code)
+	// Another customer, known to the inbox, cannot rate this conversation.
+	stranger := "e2eSomeoneElse_000000000"
+	if res, body := postJSON(t, w.st.URL+"/chat/messages", chat.PostRequest{VisitorID: stranger, Text: "hello?"}); res.StatusCode != http.StatusCreated {
+		t.Fatalf("stranger's message = %d %s", res.StatusCode, body)
+	}
+	idle(t, w.st)
+	if code := rate(stranger, 1, ""); code != http.StatusGone {
+		t.Errorf("another customer's rating = %d; want 410", code)
+	}
+	if got, _ := w.st.App.Store.Rating(context.Background(), w.convID, 0); got.Status != inbox.RatingRequested {
+		t.Errorf("after another customer's try the rating is %+v; want untouched", got)
 	}
 	if code := rate(w.visitor, 5, "<!channel> see <http://evil.example|your invoice>"); code != http.StatusOK {
 		t.Fatalf("rating = %d", code)

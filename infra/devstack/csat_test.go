@@ -27,28 +27,43 @@ type rated struct {
 	conv inbox.Conversation
 }
 
-// replyAndResolve has Alex answer the stack's one conversation and resolve
-// it, the resolve delivered three times (two clicks, as a Slack retry, and
-// the ✅ reaction), and returns it resolved.
+// replyAndResolve has Alex answer the stack's one conversation and, at
+// once, as agents do, resolve it; then Sam's ✅ reaction resolves it again,
+// an event Slack delivers twice (a retry carries the same event_id). It
+// returns the conversation resolved.
 func replyAndResolve(t *testing.T, st *devstack.Stack) *rated {
 	t.Helper()
+	ctx := context.Background()
 	root, _ := onlyThread(t, st)
-	agentReply(t, st, root, "Glad to help, it's fixed now.")
-	conv, err := st.App.Store.ConversationByThread(context.Background(), root.Channel, root.TS)
+	if _, err := st.Slack.Reply(ctx, root.Channel, root.TS, slackstub.AgentAlexID, "Glad to help, it's fixed now."); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := st.App.Store.ConversationByThread(ctx, root.Channel, root.TS)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if res, err := st.Slack.Click(ctx, root.Channel, root.TS, slackstub.AgentAlexID, slackapp.ActionResolve, conv.ID); err != nil || res.Status != http.StatusOK {
+		t.Fatalf("resolve = %d %s, %v", res.Status, res.Body, err)
+	}
+	reaction, _ := json.Marshal(map[string]any{
+		"token": "local", "team_id": "T0LOCAL", "api_app_id": "A0LOCAL", "type": "event_callback",
+		"event_id": "EvRESOLVE" + strconv.FormatInt(time.Now().UnixNano(), 10), "event_time": time.Now().Unix(),
+		"event": map[string]any{
+			"type": "reaction_added", "user": slackstub.AgentSamID, "reaction": "white_check_mark", "item_user": "U0SWITCHBOARD",
+			"item": map[string]any{"type": "message", "channel": root.Channel, "ts": root.TS}, "event_ts": root.TS,
+		},
+	})
 	for i := 0; i < 2; i++ {
-		// The second click finds the button gone; only the first must pass.
-		res, err := st.Slack.Click(context.Background(), root.Channel, root.TS, slackstub.AgentAlexID, slackapp.ActionResolve, conv.ID)
-		if i == 0 && (err != nil || res.Status != http.StatusOK) {
-			t.Fatalf("resolve = %d %s, %v", res.Status, res.Body, err)
+		res, err := st.Slack.SendEvent(ctx, reaction)
+		if err != nil {
+			t.Fatal(err)
 		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("reaction delivery %d = %d", i+1, res.StatusCode)
+		}
+		idle(t, st)
 	}
-	if res, err := st.Slack.React(context.Background(), root.Channel, root.TS, slackstub.AgentSamID, "white_check_mark"); err != nil || res.Status != http.StatusOK {
-		t.Fatalf("react = %d, %v", res.Status, err)
-	}
-	idle(t, st)
 	r := &rated{t: t, st: st, root: root}
 	r.conv = r.reload()
 	if r.conv.Status != inbox.StatusResolved {
@@ -114,14 +129,18 @@ func (r *rated) expectCounters(want map[string]int64) {
 }
 
 // threadHas reports whether a thread post contains text.
-func (r *rated) threadHas(text string) bool {
+func (r *rated) threadHas(text string) bool { return r.threadCount(text) > 0 }
+
+// threadCount counts the thread posts that contain text.
+func (r *rated) threadCount(text string) int {
 	_, replies, _ := r.st.Slack.Thread(r.root.Channel, r.root.TS)
+	n := 0
 	for _, m := range replies {
 		if strings.Contains(m.Text, text) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func (r *rated) managersAlerts() []slackstub.Message {
@@ -148,8 +167,8 @@ func (r *rated) expectAnswerRecorded(score, messagesBefore int) {
 	if c := r.reload(); c.Status != inbox.StatusResolved {
 		r.t.Errorf("the answer left the conversation %s; want it resolved", c.Status)
 	}
-	if !r.threadHas("rated this conversation") || !r.threadHas(strconv.Itoa(score)+"/5") {
-		r.t.Error("the thread does not show the rating")
+	if r.threadCount("rated this conversation") != 1 || !r.threadHas(strconv.Itoa(score)+"/5") {
+		r.t.Errorf("the thread shows the rating %d times; want once", r.threadCount("rated this conversation"))
 	}
 	r.expectCounters(map[string]int64{
 		inbox.CounterCSATRequests: 1, inbox.CounterCSATRatings: 1, inbox.CounterCSATScore(score): 1,
@@ -294,8 +313,8 @@ func TestRatingOnMessagingChannels(t *testing.T) {
 				}
 			}
 			tt.check(t, body, r.conv)
-			if !r.threadHas("Asked the customer to rate") {
-				t.Error("the thread does not say a rating was requested")
+			if n := r.threadCount("Asked the customer to rate"); n != 1 {
+				t.Errorf("the thread says %d times that a rating was requested; want once", n)
 			}
 			r.expectCounters(map[string]int64{inbox.CounterCSATRequests: 1, inbox.CounterCSATRatings: 0})
 
@@ -411,5 +430,41 @@ func TestRatingSkippedForQuietInteractionsAndTiredCustomers(t *testing.T) {
 	}
 	if surveys != 1 {
 		t.Errorf("the customer sees %d rating requests; want 1", surveys)
+	}
+}
+
+// A request the channel refuses for good is no request: it leaves the
+// counters for csatUndelivered, the thread says so, and no template is
+// offered for it.
+func TestRatingRequestRefused(t *testing.T) {
+	st := startStack(t, map[string]string{})
+	raw, err := os.ReadFile("../../shared/channel/twilio/testdata/sms_inbound.form-urlencoded.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhook(t, st, "twilio", raw)
+	idle(t, st)
+	root, _ := onlyThread(t, st)
+	agentReply(t, st, root, "Done!")
+	form, _ := url.ParseQuery(string(raw))
+	form.Set("MessageSid", "SM00000000000000000000000000000009")
+	form.Set("Body", "STOP")
+	webhook(t, st, "twilio", []byte(form.Encode()))
+	idle(t, st)
+	conv, err := st.App.Store.ConversationByThread(context.Background(), root.Channel, root.TS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := st.Slack.Click(context.Background(), root.Channel, root.TS, slackstub.AgentAlexID, slackapp.ActionResolve, conv.ID); err != nil || res.Status != http.StatusOK {
+		t.Fatalf("resolve = %v, %v", res.Status, err)
+	}
+	idle(t, st)
+	r := &rated{t: t, st: st, root: root, conv: conv}
+	if got := r.rating(); got.Status != inbox.RatingUndelivered {
+		t.Fatalf("rating %+v; want undelivered", got)
+	}
+	r.expectCounters(map[string]int64{inbox.CounterCSATRequests: 0, inbox.CounterCSATUndelivered: 1})
+	if !r.threadHas("rating request was *not delivered*") || r.threadHas("approved template") {
+		t.Error("the thread does not say the request failed, or offers a template for it")
 	}
 }

@@ -87,6 +87,9 @@ func New(cfg config.Config, st *store.Store, route, deliver Queue, clients AWS, 
 	slackClient.NotePrefix = cfg.NotePrefix
 	files := &media.Store{S3: clients.S3, Presign: clients.Presign, Bucket: cfg.MediaBucket, BaseURL: cfg.PublicBaseURL, Secret: cfg.LinkSecret}
 	slackClient.MediaURL = files.URL
+	if cfg.CSATEnabled && cfg.CSATSecret == "" {
+		log.Warn("satisfaction ratings are off: CSAT_SECRET is not set")
+	}
 	return &App{Config: cfg, Store: st, Slack: slackClient, Media: files, SES: clients.SES,
 		Route: route, Deliver: deliver, Log: log, Now: time.Now}
 }

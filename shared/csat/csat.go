@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"time"
@@ -18,22 +19,10 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/queue"
 )
 
-// Defaults of the settings CSAT_FATIGUE and CSAT_WINDOW.
-const (
-	// DefaultFatigue is the least time between two requests to one
-	// customer; a request due sooner is skipped and counted.
-	DefaultFatigue = 72 * time.Hour
-	// DefaultWindow is how long after a request the customer may rate,
-	// and change their rating; the latest answer counts.
-	DefaultWindow = 7 * 24 * time.Hour
-)
-
-// MaxCommentRunes bounds a customer's comment.
-const MaxCommentRunes = 1000
-
 // Store is what ratings need of storage.
 type Store interface {
 	Conversation(ctx context.Context, id string) (inbox.Conversation, error)
+	Message(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
 	Messages(ctx context.Context, conversationID, afterID string) ([]inbox.Message, error)
 	Identity(ctx context.Context, ch inbox.Channel, address string) (inbox.Identity, *inbox.Latest, error)
 	CreateSurvey(ctx context.Context, w inbox.SurveyWrite) error
@@ -82,6 +71,19 @@ func (s *Service) Request(ctx context.Context, conversationID string) error {
 		if !errors.Is(err, inbox.ErrConflict) || try == attempts {
 			return err
 		}
+		backoff(ctx, try)
+	}
+}
+
+// backoff waits a little, more with each try, before a write that lost a
+// race is tried again: every rating of a day adds to the same counter
+// rows, so concurrent transactions on them cancel each other.
+func backoff(ctx context.Context, try int) {
+	t := time.NewTimer(time.Duration(try*10+rand.IntN(20)) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
@@ -140,10 +142,20 @@ func (s *Service) request(ctx context.Context, conversationID string) error {
 	}
 }
 
-// requeue queues a request's message for delivery. The dispatcher claims
-// it before sending, so queueing it again never sends it twice.
+// requeue queues a request's message for delivery while it waits to be
+// sent: the first attempt may have written it and failed to queue it. The
+// dispatcher claims a message before sending, so this never sends twice;
+// a message already settled is left alone, or its delivery would be
+// announced in the thread again.
 func (s *Service) requeue(ctx context.Context, r inbox.Rating) error {
 	if r.Status == inbox.RatingSkipped || r.MessageID == "" {
+		return nil
+	}
+	m, err := s.Store.Message(ctx, r.ConversationID, r.MessageID)
+	if err != nil {
+		return fmt.Errorf("queue rating request: %w", err)
+	}
+	if m.Delivery.Settled() {
 		return nil
 	}
 	j := queue.Job{ConversationID: r.ConversationID, MessageID: r.MessageID}
@@ -153,13 +165,17 @@ func (s *Service) requeue(ctx context.Context, r inbox.Rating) error {
 	return nil
 }
 
-// repliers are the agents who sent a public reply that reached the
-// customer, in the order they first replied.
+// repliers are the agents who sent a public reply in the interaction, in
+// the order they first replied. A reply still on its way counts: agents
+// resolve right after replying, and the request, queued behind the reply
+// in the conversation's FIFO group, reaches the customer after it. Failed
+// and withdrawn replies answered nothing.
 func repliers(msgs []inbox.Message) []inbox.Agent {
 	var agents []inbox.Agent
 	seen := map[string]bool{}
 	for _, m := range msgs {
-		if m.Author != inbox.AuthorAgent || m.Kind != inbox.KindPublic || m.Delivery != inbox.DeliverySent || seen[m.AgentID] {
+		answered := m.Delivery == inbox.DeliveryQueued || m.Delivery == inbox.DeliverySending || m.Delivery == inbox.DeliverySent
+		if m.Author != inbox.AuthorAgent || m.Kind != inbox.KindPublic || !answered || seen[m.AgentID] {
 			continue
 		}
 		seen[m.AgentID] = true
@@ -215,7 +231,7 @@ func (s *Service) survey(conv inbox.Conversation, agents []inbox.Agent) inbox.Su
 
 func (s *Service) window() time.Duration {
 	if s.Window <= 0 {
-		return DefaultWindow
+		return inbox.DefaultRatingWindow
 	}
 	return s.Window
 }
@@ -315,6 +331,7 @@ func (s *Service) record(ctx context.Context, a inbox.SurveyAnswer, now time.Tim
 		}
 		stored, err := s.Store.RecordRating(ctx, r, a.Score, comment, now)
 		if errors.Is(err, inbox.ErrConflict) && try < attempts {
+			backoff(ctx, try)
 			continue
 		}
 		if err != nil {

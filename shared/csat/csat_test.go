@@ -2,6 +2,7 @@ package csat_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -41,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, st: store.New(db, table), deliver: &jobs{}, route: &jobs{}, now: opened.Add(time.Hour)}
 	f.svc = &csat.Service{
 		Store: f.st, Deliver: f.deliver, Route: f.route, Secret: "s3cret", BaseURL: "https://support.example",
-		Fatigue: csat.DefaultFatigue, Window: csat.DefaultWindow, Location: time.UTC,
+		Fatigue: inbox.DefaultSurveyFatigue, Window: inbox.DefaultRatingWindow, Location: time.UTC,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return f.now },
 	}
 	return f
@@ -108,7 +109,7 @@ func TestRequestOnceInTheCustomersLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Status != inbox.RatingRequested || r.Category != "billing" || r.Language != "es" || len(r.Agents) != 1 || r.Agents[0] != alex ||
-		r.Day != "2026-11-23" || !r.Until.Equal(f.now.Add(csat.DefaultWindow)) {
+		r.Day != "2026-11-23" || !r.Until.Equal(f.now.Add(inbox.DefaultRatingWindow)) {
 		t.Errorf("rating %+v", r)
 	}
 	// Asked twice, the same message is queued twice, which the dispatcher
@@ -147,7 +148,7 @@ func TestRequestSkips(t *testing.T) {
 	if r := f.request(second); r.Status != inbox.RatingSkipped || r.SkipReason != inbox.SkipFatigue {
 		t.Errorf("a second request within the fatigue period: %+v; want skipped", r)
 	}
-	f.now = f.now.Add(csat.DefaultFatigue)
+	f.now = f.now.Add(inbox.DefaultSurveyFatigue)
 	third := f.conversation(inbox.ChannelSMS, "+14155550101", "", false)
 	if r := f.request(third); r.Status != inbox.RatingRequested {
 		t.Errorf("a request after the fatigue period: %+v; want requested", r)
@@ -176,7 +177,7 @@ func TestAnswers(t *testing.T) {
 		{"the customer's button", conv.Address, inbox.SurveyAnswer{ConversationID: conv.ID, Score: 3}, 0, true, 3},
 		{"the same again (a redelivery)", conv.Address, inbox.SurveyAnswer{ConversationID: conv.ID, Score: 3}, 0, true, 3},
 		{"a typed digit, changing it", conv.Address, inbox.SurveyAnswer{Score: 5}, time.Hour, true, 5},
-		{"after the window", conv.Address, inbox.SurveyAnswer{Score: 1}, csat.DefaultWindow, false, 5},
+		{"after the window", conv.Address, inbox.SurveyAnswer{Score: 1}, inbox.DefaultRatingWindow, false, 5},
 	}
 	start := f.now
 	for _, tt := range tests {
@@ -222,4 +223,68 @@ func TestRateByLink(t *testing.T) {
 	if _, err := f.svc.RateByLink(ctx, token, 1, ""); err != csat.ErrExpired {
 		t.Errorf("rating after the window = %v; want expired", err)
 	}
+}
+
+// benchFixture is a fixture whose store counts its requests and units.
+func benchFixture(b *testing.B) (*fixture, *ddbtest.Counter, *float64) {
+	db, table := ddbtest.Table(b)
+	c := ddbtest.NewCounter(db)
+	f := &fixture{st: store.New(c, table), deliver: &jobs{}, route: &jobs{}, now: opened.Add(time.Hour)}
+	var units float64
+	f.st.OnCapacity = func(_ string, u float64) { units += u }
+	f.svc = &csat.Service{
+		Store: f.st, Deliver: f.deliver, Route: f.route, Secret: "s3cret", BaseURL: "https://support.example",
+		Window: inbox.DefaultRatingWindow, Location: time.UTC, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return f.now },
+	}
+	return f, c, &units
+}
+
+// BenchmarkRequest measures a rating request for a resolved interaction:
+// read the conversation, look for a rating, read the interaction's
+// messages and the address, then one transaction (rating, message,
+// customer, address, four counter rows).
+func BenchmarkRequest(b *testing.B) {
+	f, c, units := benchFixture(b)
+	f.t = &testing.T{}
+	convs := make([]inbox.Conversation, b.N)
+	for i := range convs {
+		convs[i] = f.conversation(inbox.ChannelEmail, fmt.Sprintf("bench-%d-%d@example.com", b.N, i), "en", false)
+	}
+	c.Reset()
+	*units = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, conv := range convs {
+		if err := f.svc.Request(context.Background(), conv.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	c.Report(b, *units)
+}
+
+// BenchmarkAnswer measures a customer changing their rating (the costlier
+// answer: a score moves between counters): read the address and the
+// rating, then one transaction (rating, customer, four counter rows).
+func BenchmarkAnswer(b *testing.B) {
+	f, c, units := benchFixture(b)
+	f.t = &testing.T{}
+	conv := f.conversation(inbox.ChannelWhatsApp, "+14155550177", "en", false)
+	if err := f.svc.Request(context.Background(), conv.ID); err != nil {
+		b.Fatal(err)
+	}
+	c.Reset()
+	*units = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.now = f.now.Add(time.Millisecond)
+		a := inbox.SurveyAnswer{ConversationID: conv.ID, Score: 4 + i%2}
+		if ok, err := f.svc.Answer(context.Background(), inbox.ChannelWhatsApp, conv.Address, a); err != nil || !ok {
+			b.Fatalf("Answer = %v, %v", ok, err)
+		}
+	}
+	b.StopTimer()
+	c.Report(b, *units)
 }

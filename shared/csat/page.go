@@ -118,7 +118,7 @@ func (p *Page) rate(w http.ResponseWriter, r *http.Request, token string) {
 	switch {
 	case err != nil || !inbox.ValidScore(score):
 		problem, score = t.ChooseScore, rating.Score
-	case !utf8.ValidString(comment) || utf8.RuneCountInString(comment) > MaxCommentRunes:
+	case !utf8.ValidString(comment) || utf8.RuneCountInString(comment) > inbox.MaxCommentRunes:
 		problem = t.CommentLimit
 	}
 	if problem != "" {

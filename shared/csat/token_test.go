@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
 
 const (
@@ -15,7 +17,7 @@ const (
 
 func TestToken(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	until := now.Add(DefaultWindow)
+	until := now.Add(inbox.DefaultRatingWindow)
 	token := Token(secret, conv, 2, until)
 	other := Token(secret, "01JOTHER000000000000000000", 2, until)
 	sig := token[strings.LastIndex(token, ".")+1:]

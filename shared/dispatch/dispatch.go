@@ -21,6 +21,7 @@ type Store interface {
 	SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error
 	SetSent(ctx context.Context, ch inbox.Channel, conversationID, messageID string, sent inbox.Sent) error
 	Answered(ctx context.Context, conversationID string, at time.Time) error
+	SurveyUndelivered(ctx context.Context, conversationID string, interaction int) error
 }
 
 // Publisher queues the card redraw that shows the customer is answered.
@@ -143,6 +144,13 @@ func (s *Service) announceSent(ctx context.Context, conv inbox.Conversation, m i
 func (s *Service) giveUp(ctx context.Context, conv inbox.Conversation, m inbox.Message, reason error) error {
 	if err := s.Store.SetDelivery(ctx, conv.ID, m.ID, inbox.DeliveryFailed, "", reason.Error()); err != nil {
 		return fmt.Errorf("record failed delivery: %w", err)
+	}
+	// A request that never reached the customer is no request.
+	if m.Survey != nil {
+		err := s.Store.SurveyUndelivered(ctx, conv.ID, m.Survey.Interaction)
+		if err != nil && !errors.Is(err, inbox.ErrConflict) && !errors.Is(err, inbox.ErrNotFound) {
+			return fmt.Errorf("record undelivered rating request: %w", err)
+		}
 	}
 	if conv.SlackThreadTS == "" {
 		return nil

@@ -15,6 +15,23 @@ const (
 	MaxScore = 5
 )
 
+// Limits of what a rating carries: interactions beyond MaxInteraction are
+// not rated (a conversation reopened ten thousand times is a bot), and a
+// comment is at most MaxCommentRunes characters.
+const (
+	MaxInteraction  = 9999
+	MaxCommentRunes = 1000
+)
+
+// Defaults of CSAT_FATIGUE and CSAT_WINDOW: at most one request per
+// customer in DefaultSurveyFatigue (a request due sooner is skipped and
+// counted), and answers taken, and changed, for DefaultRatingWindow after
+// the request.
+const (
+	DefaultSurveyFatigue = 72 * time.Hour
+	DefaultRatingWindow  = 7 * 24 * time.Hour
+)
+
 // ValidScore reports whether s is on the rating scale.
 func ValidScore(s int) bool { return s >= MinScore && s <= MaxScore }
 
@@ -35,6 +52,10 @@ const (
 	// RatingRated: the customer answered; they may still change it until
 	// Until.
 	RatingRated RatingStatus = "rated"
+	// RatingUndelivered: the channel refused the request for good (a
+	// closed messaging window, an unreachable address); it does not count
+	// as a request.
+	RatingUndelivered RatingStatus = "undelivered"
 )
 
 // MaxRatedAgents bounds the agents a rating is credited to, which keeps
@@ -85,9 +106,6 @@ type Rating struct {
 	// AnnouncedAt is the RatedAt of the answer last shown in Slack.
 	AnnouncedAt time.Time
 }
-
-// Satisfied reports whether the score counts towards CSAT (4 or 5).
-func (r Rating) Satisfied() bool { return r.Score >= 4 }
 
 // Low reports whether the score should alert the managers (1 or 2).
 func (r Rating) Low() bool { return r.Score >= MinScore && r.Score <= 2 }
@@ -176,7 +194,7 @@ func ParseSurveyPayload(payload string) (SurveyAnswer, bool) {
 		return SurveyAnswer{}, false
 	}
 	interaction, err := strconv.Atoi(parts[1])
-	if err != nil || interaction < 0 || interaction > 9999 || parts[1] != strconv.Itoa(interaction) {
+	if err != nil || interaction < 0 || interaction > MaxInteraction || parts[1] != strconv.Itoa(interaction) {
 		return SurveyAnswer{}, false
 	}
 	score, err := strconv.Atoi(parts[2])
@@ -236,9 +254,10 @@ const (
 
 // Counter names, as stored on the per-day stat rows.
 const (
-	CounterCSATRequests = "csatRequests"
-	CounterCSATSkipped  = "csatSkipped"
-	CounterCSATRatings  = "csatRatings"
+	CounterCSATRequests    = "csatRequests"
+	CounterCSATSkipped     = "csatSkipped"
+	CounterCSATUndelivered = "csatUndelivered"
+	CounterCSATRatings     = "csatRatings"
 )
 
 // CounterCSATScore names the counter of ratings with score s

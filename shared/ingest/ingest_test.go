@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/switchboard-inbox/switchboard/infra/ddbtest"
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 	"github.com/switchboard-inbox/switchboard/shared/ingest"
@@ -159,62 +157,13 @@ func TestIngestConcurrentFirstMessages(t *testing.T) {
 	}
 }
 
-// counting counts DynamoDB requests by operation.
-type counting struct {
-	store.DB
-	mu    sync.Mutex
-	calls map[string]int
-}
-
-func (c *counting) count(op string) {
-	c.mu.Lock()
-	c.calls[op]++
-	c.mu.Unlock()
-}
-
-func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.count("GetItem")
-	return c.DB.GetItem(ctx, in, o...)
-}
-
-func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.count("TransactWriteItems")
-	return c.DB.TransactWriteItems(ctx, in, o...)
-}
-
-func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.count("Query")
-	return c.DB.Query(ctx, in, o...)
-}
-
-func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.count("UpdateItem")
-	return c.DB.UpdateItem(ctx, in, o...)
-}
-
-func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.count("PutItem")
-	return c.DB.PutItem(ctx, in, o...)
-}
-
-func benchService(b *testing.B) (*ingest.Service, *counting, *float64) {
+func benchService(b *testing.B) (*ingest.Service, *ddbtest.Counter, *float64) {
 	db, table := ddbtest.Table(b)
-	c := &counting{DB: db, calls: map[string]int{}}
+	c := ddbtest.NewCounter(db)
 	st := store.New(c, table)
 	var units float64
 	st.OnCapacity = func(_ string, u float64) { units += u }
 	return &ingest.Service{Store: st, Route: &recorder{}, ReopenWindow: inbox.DefaultReopenWindow, Now: time.Now}, c, &units
-}
-
-func report(b *testing.B, c *counting, units *float64) {
-	n := float64(b.N)
-	total := 0
-	for op, k := range c.calls {
-		b.ReportMetric(float64(k)/n, op+"/op")
-		total += k
-	}
-	b.ReportMetric(float64(total)/n, "ddb-requests/op")
-	b.ReportMetric(*units/n, "local-WCU/op")
 }
 
 // BenchmarkIngestNewConversation measures a new customer's first message:
@@ -230,7 +179,7 @@ func BenchmarkIngestNewConversation(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	report(b, c, units)
+	c.Report(b, *units)
 }
 
 // BenchmarkIngestFollowUp measures a message in an open conversation: one
@@ -241,7 +190,7 @@ func BenchmarkIngestFollowUp(b *testing.B) {
 	if _, err := svc.Ingest(ctx, chat("bench-follow", "first", "hello")); err != nil {
 		b.Fatal(err)
 	}
-	c.calls = map[string]int{}
+	c.Reset()
 	*units = 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -251,5 +200,5 @@ func BenchmarkIngestFollowUp(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	report(b, c, units)
+	c.Report(b, *units)
 }

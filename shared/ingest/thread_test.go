@@ -143,7 +143,7 @@ func BenchmarkIngestEmailReply(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c.calls = map[string]int{}
+	c.Reset()
 	*units = 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -155,5 +155,5 @@ func BenchmarkIngestEmailReply(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	report(b, c, units)
+	c.Report(b, *units)
 }

@@ -39,7 +39,7 @@ func openSK(lastActivity time.Time, id string) string {
 func snoozedSK(until time.Time, id string) string { return formatTime(until) + "#" + id }
 
 // ratingSK pads the interaction so a conversation's ratings sort in order;
-// interactions stop at maxInteraction, as survey payloads do.
+// interactions stop at inbox.MaxInteraction, as survey payloads do.
 func ratingSK(interaction int) string { return fmt.Sprintf("%s%04d", ratingPrefix, interaction) }
 
 // statPK puts a month's stat rows in one partition, so a 90-day report is

@@ -2,10 +2,6 @@ package store
 
 import "github.com/switchboard-inbox/switchboard/shared/inbox"
 
-// maxInteraction bounds interactions, as survey payloads do, so rating
-// sort keys keep their width and order.
-const maxInteraction = 9999
-
 // ratingItem is an interaction's rating, beside its conversation's
 // messages. It has no TTL: ratings are the ground truth of the reports.
 type ratingItem struct {

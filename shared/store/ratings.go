@@ -98,11 +98,45 @@ func (s *Store) SkipSurvey(ctx context.Context, r inbox.Rating) error {
 	})
 }
 
+// SurveyUndelivered records that the channel refused an interaction's
+// request for good: the rating leaves csatRequests for csatUndelivered,
+// in one transaction conditioned on the request still waiting (so a
+// repeated failure counts once), and the customer, never reached, may be
+// asked again at the next resolution. A rating no longer waiting is
+// inbox.ErrConflict.
+func (s *Store) SurveyUndelivered(ctx context.Context, conversationID string, interaction int) error {
+	r, err := s.Rating(ctx, conversationID, interaction)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("mark rating request of conversation %s interaction %d undelivered", conversationID, interaction)
+	if r.Status != inbox.RatingRequested {
+		return fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+	}
+	rating := s.update(convPK(conversationID), ratingSK(interaction), "SET #status = :undelivered", "#status = :requested",
+		map[string]string{"#status": "status"}, map[string]types.AttributeValue{
+			":undelivered": str(string(inbox.RatingUndelivered)), ":requested": str(string(inbox.RatingRequested)),
+		})
+	items := append([]types.TransactWriteItem{rating}, s.statAdds(r.Day, inbox.RatingRows(r),
+		counter{inbox.CounterCSATRequests, -1}, counter{inbox.CounterCSATUndelivered, 1})...)
+	err = s.transact(ctx, "SurveyUndelivered", items)
+	if err := transactErr(err, what, func([]bool) error { return inbox.ErrConflict }); err != nil {
+		return err
+	}
+	// Only if no later request asked the customer since.
+	_, err = s.updateIf(ctx, "SurveyUndelivered", customerPK(r.CustomerID), skCustomer, "REMOVE lastSurveyAt",
+		"lastSurveyAt = :asked", nil, map[string]types.AttributeValue{":asked": str(formatTime(r.RequestedAt))}, what)
+	if errors.Is(err, inbox.ErrConflict) || errors.Is(err, inbox.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 // Rating returns the rating of one interaction of a conversation, or
 // inbox.ErrNotFound.
 func (s *Store) Rating(ctx context.Context, conversationID string, interaction int) (inbox.Rating, error) {
 	what := fmt.Sprintf("get rating of conversation %s interaction %d", conversationID, interaction)
-	if interaction < 0 || interaction > maxInteraction {
+	if interaction < 0 || interaction > inbox.MaxInteraction {
 		return inbox.Rating{}, fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
 	}
 	var it ratingItem
@@ -175,7 +209,7 @@ func (s *Store) RecordRating(ctx context.Context, r inbox.Rating, score int, com
 // marked, is inbox.ErrConflict.
 func (s *Store) MarkRatingAnnounced(ctx context.Context, r inbox.Rating) error {
 	what := fmt.Sprintf("mark rating of conversation %s interaction %d announced", r.ConversationID, r.Interaction)
-	if r.Interaction < 0 || r.Interaction > maxInteraction {
+	if r.Interaction < 0 || r.Interaction > inbox.MaxInteraction {
 		return fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
 	}
 	_, err := s.updateIf(ctx, "MarkRatingAnnounced", convPK(r.ConversationID), ratingSK(r.Interaction),
@@ -229,8 +263,8 @@ func checkRating(r inbox.Rating) error {
 	switch {
 	case r.ConversationID == "":
 		return errors.New("no conversation")
-	case r.Interaction < 0 || r.Interaction > maxInteraction:
-		return fmt.Errorf("interaction %d outside 0 to %d", r.Interaction, maxInteraction)
+	case r.Interaction < 0 || r.Interaction > inbox.MaxInteraction:
+		return fmt.Errorf("interaction %d outside 0 to %d", r.Interaction, inbox.MaxInteraction)
 	case !validDay(r.Day):
 		return fmt.Errorf("day %q is not YYYY-MM-DD", r.Day)
 	case len(r.Agents) > inbox.MaxRatedAgents:

@@ -10,12 +10,6 @@ import (
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 )
 
-// MaxCommentRunes bounds the comment a visitor may add to a rating.
-const MaxCommentRunes = 1000
-
-// maxInteraction bounds an interaction number, as survey payloads do.
-const maxInteraction = 9999
-
 // Ratings records a customer's answer to a rating request. It reports
 // false when no open request takes the answer: none was made, it closed,
 // or it belongs to another address.
@@ -121,13 +115,13 @@ func parseRating(body []byte) (RatingRequest, error) {
 		return RatingRequest{}, bad(http.StatusBadRequest, "visitor_id must be 16 to 64 letters, digits, - or _")
 	case !validID(req.ConversationID):
 		return RatingRequest{}, bad(http.StatusBadRequest, "conversation_id is not a conversation id")
-	case raw.Interaction == nil || *raw.Interaction < 0 || *raw.Interaction > maxInteraction:
+	case raw.Interaction == nil || *raw.Interaction < 0 || *raw.Interaction > inbox.MaxInteraction:
 		return RatingRequest{}, bad(http.StatusBadRequest, "interaction must be a number from 0 to 9999")
 	case !inbox.ValidScore(req.Score):
 		return RatingRequest{}, bad(http.StatusBadRequest, "score must be a whole number from 1 to 5")
 	case !utf8.ValidString(req.Comment):
 		return RatingRequest{}, bad(http.StatusBadRequest, "comment is not valid UTF-8")
-	case utf8.RuneCountInString(req.Comment) > MaxCommentRunes:
+	case utf8.RuneCountInString(req.Comment) > inbox.MaxCommentRunes:
 		return RatingRequest{}, bad(http.StatusBadRequest, "comment too long (1000 characters at most)")
 	case req.UserID != "" && !userIDPattern.MatchString(req.UserID):
 		return RatingRequest{}, bad(http.StatusBadRequest, "user_id must be 1 to 128 printable characters")

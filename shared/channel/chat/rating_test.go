@@ -146,7 +146,7 @@ func ratingBody(fields map[string]any) string {
 }
 
 func TestRate(t *testing.T) {
-	comment := strings.Repeat("é", MaxCommentRunes)
+	comment := strings.Repeat("é", inbox.MaxCommentRunes)
 	tests := []struct {
 		name        string
 		body        string
@@ -260,8 +260,8 @@ func FuzzParseRating(f *testing.F) {
 		}
 		switch {
 		case !visitorIDPattern.MatchString(req.VisitorID), !validID(req.ConversationID),
-			req.Interaction < 0, req.Interaction > maxInteraction, !inbox.ValidScore(req.Score),
-			req.Comment != strings.TrimSpace(req.Comment), utf8.RuneCountInString(req.Comment) > MaxCommentRunes,
+			req.Interaction < 0, req.Interaction > inbox.MaxInteraction, !inbox.ValidScore(req.Score),
+			req.Comment != strings.TrimSpace(req.Comment), utf8.RuneCountInString(req.Comment) > inbox.MaxCommentRunes,
 			!utf8.ValidString(req.Comment), req.UserID != "" && !userIDPattern.MatchString(req.UserID):
 			t.Fatalf("parseRating(%q) accepted %+v", body, req)
 		}
