@@ -113,9 +113,9 @@ func TestSurveyBodiesEscape(t *testing.T) {
 		wantHTML string
 	}{
 		{"script URL", inbox.SurveyOption{Score: 5, Label: "Excellent", URL: "javascript:alert(1)"},
-			"5 - Excellent: javascript:alert(1)\n", `href="#ZgotmplZ"`},
+			"5 - Excellent: javascript:alert(1)\n", `<p style="margin:0 0 10px 0">5 - Excellent</p>`},
 		{"quote in URL", inbox.SurveyOption{Score: 4, Label: "Good", URL: `https://x.example/"onclick="alert(1)`},
-			"4 - Good: https://x.example/\"onclick=\"alert(1)\n", `href="https://x.example/%22onclick=%22alert%281%29"`},
+			"4 - Good: https://x.example/\"onclick=\"alert(1)\n", `href="https://x.example/&#34;onclick=&#34;alert(1)"`},
 		{"markup in label", inbox.SurveyOption{Score: 3, Label: "<b>Okay</b>\r\nfine", URL: "https://x.example/3"},
 			"3 - <b>Okay</b> fine: https://x.example/3\n", `>3 - &lt;b&gt;Okay&lt;/b&gt; fine</a>`},
 		{"no label", inbox.SurveyOption{Score: 2, URL: "https://x.example/2"},
