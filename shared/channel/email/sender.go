@@ -106,10 +106,7 @@ func (s *Sender) Send(ctx context.Context, conv inbox.Conversation, m inbox.Mess
 
 // compose builds the MIME message.
 func (s *Sender) compose(conv inbox.Conversation, m inbox.Message, to, messageID string, thread []inbox.Message) ([]byte, error) {
-	text, htmlPart, err := bodies(m)
-	if err != nil {
-		return nil, err
-	}
+	text, htmlPart := bodies(m)
 	b := enmime.Builder().
 		From(s.fromName(m), s.From).
 		To(oneLine(conv.CustomerName, maxNameRunes), to).
@@ -141,16 +138,16 @@ func (s *Sender) compose(conv inbox.Conversation, m inbox.Message, to, messageID
 
 // bodies are the text and HTML parts of m, with CRLF line ends and no
 // line too long for SMTP.
-func bodies(m inbox.Message) (text, html string, err error) {
+func bodies(m inbox.Message) (text, html string) {
 	if m.Survey == nil {
 		text, html = m.Text, htmlBody(m.Text)
-	} else if text, html, err = surveyBodies(m.Text, m.Survey); err != nil {
-		return "", "", fmt.Errorf("render rating request: %w", err)
+	} else {
+		text, html = surveyBodies(m.Text, m.Survey)
 	}
 	crlf := func(s string) string {
 		return strings.ReplaceAll(wrapLongLines(strings.ReplaceAll(s, "\r\n", "\n")), "\n", "\r\n")
 	}
-	return crlf(text), crlf(html), nil
+	return crlf(text), crlf(html)
 }
 
 // threadIDs returns the id to reply to, the customer's newest mail, and

@@ -46,7 +46,7 @@ type surveyLink struct {
 // surveyBodies are the text and HTML parts of a rating request: the
 // question, the link hint and one link per score to the rating page,
 // highest score first, as most rating mails list them.
-func surveyBodies(question string, s *inbox.Survey) (text, html string, err error) {
+func surveyBodies(question string, s *inbox.Survey) (text, html string) {
 	options := s.BestFirst()
 	var t strings.Builder
 	t.WriteString(question + "\n\n")
@@ -59,7 +59,7 @@ func surveyBodies(question string, s *inbox.Survey) (text, html string, err erro
 		links = append(links, link)
 		t.WriteString(link.Name + ": " + link.URL + "\n")
 	}
-	return t.String(), htmlHead + surveyHTML(question, s.LinkHint, links) + htmlTail, nil
+	return t.String(), htmlHead + surveyHTML(question, s.LinkHint, links) + htmlTail
 }
 
 // optionName is how a score reads in a link: "5 - Excellent".
