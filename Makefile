@@ -1,6 +1,6 @@
 # Switchboard. 'make dev' runs everything on localhost; 'make test' runs
 # every test, the store's against DynamoDB Local. Both install what a fresh
-# Debian machine lacks (Java 17, Node/npm, DynamoDB Local) first.
+# Debian machine lacks (Java 17, Node/npm, DynamoDB Local, Chromium) first.
 
 SHELL := /bin/bash
 GO ?= go
@@ -8,21 +8,24 @@ DYNAMODB_LOCAL_VERSION := 2.9.30
 DDB_DIR := .cache/dynamodb-local
 DDB_JAR := $(DDB_DIR)/package/emulator/DynamoDBLocal.jar
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FUNCTIONS := chat slack router dispatcher snooze channel-webhooks email-inbound csat
+FUNCTIONS := chat slack router dispatcher snooze channel-webhooks email-inbound csat reports digest rebuild-stats
 LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 FUZZTIME ?= 10s
 
-.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz fuzz-decoders telegram-webhook eval build sizes deploy clean \
+.PHONY: dev test deps tools vet fmt-check archcheck bench fuzz fuzz-decoders telegram-webhook eval build sizes deploy clean rebuild-stats \
 	build-ChatFunction build-SlackFunction build-RouterFunction build-DispatcherFunction build-SnoozeFunction \
-	build-ChannelWebhooksFunction build-EmailInboundFunction build-CsatFunction
+	build-ChannelWebhooksFunction build-EmailInboundFunction build-CsatFunction build-ReportsFunction build-DigestFunction \
+	build-RebuildStatsFunction
 
 dev: deps
 	$(GO) run ./infra/dev
 
 # Store and end-to-end tests need DynamoDB Local: withddb starts one for
 # the whole run, and SWITCHBOARD_REQUIRE_DYNAMODB turns a skip into a failure.
+# The dashboard's browser test saves its screenshot under artifacts/.
 test: deps vet fmt-check archcheck
-	SWITCHBOARD_REQUIRE_DYNAMODB=1 $(GO) run ./infra/withddb $(GO) test -count=1 ./...
+	mkdir -p artifacts
+	SWITCHBOARD_REQUIRE_DYNAMODB=1 SWITCHBOARD_REQUIRE_BROWSER=1 SWITCHBOARD_ARTIFACTS=$(CURDIR)/artifacts $(GO) run ./infra/withddb $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz-decoders FUZZTIME=3s
 
 # The decoders of what providers send are fuzzed on every test run, a few
@@ -46,6 +49,8 @@ tools:
 		{ echo "installing Java 17"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 	@command -v npm >/dev/null || \
 		{ echo "installing Node.js and npm"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	@command -v chromium >/dev/null || \
+		{ echo "installing Chromium for the browser tests"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 # DynamoDB Local ships inside this npm package; only its emulator/ folder is
 # used, so the package is unpacked rather than installed with its dependencies.
@@ -78,6 +83,12 @@ fuzz: fuzz-decoders
 	$(GO) test -run '^$$' -fuzz FuzzPlainText -fuzztime $(FUZZTIME) ./shared/slackapp
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime $(FUZZTIME) ./shared/triage
 	$(GO) test -run '^$$' -fuzz FuzzParseRules -fuzztime $(FUZZTIME) ./shared/route
+
+# Recounts every report counter from the stored conversations, in the
+# stack 'make dev' runs (PORT, default 8080); in AWS invoke the
+# rebuild-stats function instead (README).
+rebuild-stats:
+	$(GO) run ./infra/rebuild-stats
 
 # Registers {PUBLIC_BASE_URL}/webhooks/telegram with the bot and its secret
 # token (TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN, PUBLIC_BASE_URL).
@@ -117,6 +128,15 @@ build-EmailInboundFunction:
 
 build-CsatFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/csat
+
+build-ReportsFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/reports
+
+build-DigestFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/digest
+
+build-RebuildStatsFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/rebuild-stats
 
 deploy:
 	sam build && sam deploy --guided

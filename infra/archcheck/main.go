@@ -22,7 +22,7 @@ func layer(pkg string) string {
 		return "domain"
 	case rel == "queue", rel == "config", rel == "httpx":
 		return "glue"
-	case rel == "ingest", rel == "route", rel == "dispatch", rel == "slackapp", rel == "desk", rel == "csat":
+	case rel == "ingest", rel == "route", rel == "dispatch", rel == "slackapp", rel == "desk", rel == "csat", rel == "report", rel == "rebuild":
 		return "usecase"
 	case rel == "store", rel == "slackui", rel == "triage", rel == "media", strings.HasPrefix(rel, "channel/"):
 		return "adapter"

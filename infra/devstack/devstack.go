@@ -42,6 +42,8 @@ const (
 	// LocalManagersChannel is where the local Slack shows managers' alerts.
 	LocalManagersChannel = "C0MANAGERS"
 	localIdentity        = "local-chat-identity-secret"
+	// LocalReportsToken opens the local dashboard and reports API.
+	LocalReportsToken = "local-reports-token"
 )
 
 // Options configure a stack.
@@ -95,6 +97,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	if cfg.ChatIdentitySecret == "" {
 		cfg.ChatIdentitySecret = localIdentity
+	}
+	if cfg.ReportsToken == "" {
+		cfg.ReportsToken = LocalReportsToken
 	}
 	localChannels(&cfg, st.URL)
 	st.S3, st.Outbox = s3stub.New(), outbox.New(outbox.Options{})
@@ -160,6 +165,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	go st.Route.run(runCtx)
 	go st.Deliver.run(runCtx)
 	go st.schedule(runCtx, "snooze waker", time.Minute, a.Waker())
+	go st.daily(runCtx, a.Digest())
 	st.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := st.server.Serve(opts.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -177,6 +183,7 @@ func (st *Stack) Handlers() map[string]httpx.LambdaHandler {
 		"SlackFunction":           httpx.Lambda(st.App.SlackApp()),
 		"ChannelWebhooksFunction": httpx.Lambda(st.App.ChannelWebhooks()),
 		"CsatFunction":            httpx.Lambda(st.App.CSAT()),
+		"ReportsFunction":         httpx.Lambda(st.App.Reports()),
 	}
 }
 
@@ -214,6 +221,7 @@ func (st *Stack) mux() (*http.ServeMux, []sam.Route, error) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	st.mountChannels(mux)
+	st.mountReports(mux)
 	if st.Slack != nil {
 		mux.Handle("/dev/slack/", http.StripPrefix("/dev/slack", st.Slack.Handler()))
 		mux.Handle("/dev/slack", http.RedirectHandler("/dev/slack/", http.StatusFound))

@@ -291,7 +291,10 @@ func TestWorkspaceSlashCommandAndHome(t *testing.T) {
 		{"help", "/switchboard mine"},
 		{"mine", "Feature idea: dark mode please"},
 		{"find dark mode", "Feature idea"},
-		{"report 7d", "not part of this deployment yet"},
+		{"report 7d", `*Opened*\n1`},
+		{"report 30d", "Support report: the last 30 days"},
+		{"report yesterday", "Usage:"},
+		{"dashboard", "/dashboard?t="},
 		{"frobnicate", "I don't know that command"},
 	} {
 		res, err := w.st.Slack.Command(ctx, slackstub.AgentAlexID, "C0SUPPORT", "/switchboard", tc.text)

@@ -90,6 +90,7 @@ func New(cfg config.Config, st *store.Store, route, deliver Queue, clients AWS, 
 	if cfg.CSATEnabled && cfg.CSATSecret == "" {
 		log.Warn("satisfaction ratings are off: CSAT_SECRET is not set")
 	}
+	st.Location, st.Hours, st.DormantAfter = cfg.TimeZone, cfg.BusinessHours, cfg.DormantAfter
 	return &App{Config: cfg, Store: st, Slack: slackClient, Media: files, SES: clients.SES,
 		Route: route, Deliver: deliver, Log: log, Now: time.Now}
 }
@@ -137,6 +138,9 @@ func (a *App) SlackApp() http.Handler {
 		SigningSecret: a.Config.SlackSigningSecret, Store: a.Store, Deliver: a.Deliver, Desk: a.desk(), Slack: a.Slack,
 		NotePrefix: a.Config.NotePrefix, AgentsGroup: a.Config.AgentsGroup, AgentNames: a.Config.AgentNames,
 		TeamName: a.Config.TeamName, Command: a.Config.Command, Log: a.Log, Now: a.Now,
+	}
+	if rh := a.reportsHandler(); rh != nil {
+		h.Reports = slackReports{reports: rh.Service, handler: rh, base: a.Config.PublicBaseURL, now: a.Now}
 	}
 	return h.Routes()
 }

@@ -73,6 +73,15 @@ type Config struct {
 	CSATWindow        time.Duration
 	ManagersChannelID string
 
+	// Reports: REPORTS_TOKEN is the bearer token of /reports and the
+	// dashboard, and signs the dashboard links Slack hands out;
+	// BusinessHours adds business-hours times; DormantAfter is how long a
+	// customer with one contact may be silent before the dormant list
+	// names them.
+	ReportsToken  string
+	BusinessHours inbox.BusinessHours
+	DormantAfter  time.Duration
+
 	// MediaBucket keeps customers' files and the raw inbound email;
 	// LinkSecret signs agents' links to them and email reply tokens.
 	MediaBucket string
@@ -184,6 +193,8 @@ func Load(getenv func(string) string) (Config, error) {
 		CSATFatigue:        inbox.DefaultSurveyFatigue,
 		CSATWindow:         inbox.DefaultRatingWindow,
 		ManagersChannelID:  getenv("SLACK_MANAGERS_CHANNEL_ID"),
+		ReportsToken:       getenv("REPORTS_TOKEN"),
+		DormantAfter:       inbox.DefaultDormantAfter,
 		MediaBucket:        getenv("MEDIA_BUCKET"),
 		LinkSecret:         getenv("LINK_SECRET"),
 		TableName:          getenv("TABLE_NAME"),
@@ -207,10 +218,10 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.ReopenWindow = d
 	}
-	for name, d := range map[string]*time.Duration{"CSAT_FATIGUE": &c.CSATFatigue, "CSAT_WINDOW": &c.CSATWindow} {
+	for name, d := range map[string]*time.Duration{"CSAT_FATIGUE": &c.CSATFatigue, "CSAT_WINDOW": &c.CSATWindow, "DORMANT_AFTER": &c.DormantAfter} {
 		if v := getenv(name); v != "" {
 			parsed, err := time.ParseDuration(v)
-			if err != nil || parsed < 0 || (name == "CSAT_WINDOW" && parsed == 0) {
+			if err != nil || parsed < 0 || (name != "CSAT_FATIGUE" && parsed == 0) {
 				return Config{}, fmt.Errorf("%s=%q: want a Go duration such as 72h", name, v)
 			}
 			*d = parsed
@@ -231,6 +242,11 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.TimeZone = loc
 	}
+	hours, err := inbox.ParseBusinessHours(getenv("BUSINESS_HOURS"), c.TimeZone)
+	if err != nil {
+		return Config{}, fmt.Errorf("BUSINESS_HOURS: %w", err)
+	}
+	c.BusinessHours = hours
 	if v := getenv("OPENAI_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

@@ -41,7 +41,7 @@ func TestLoad(t *testing.T) {
 func TestLoadRejects(t *testing.T) {
 	for _, bad := range []map[string]string{
 		{"DELIVER_MAX_ATTEMPTS": "zero"}, {"DELIVER_MAX_ATTEMPTS": "0"},
-		{"REOPEN_WINDOW": "a week"}, {"LOG_LEVEL": "loud"},
+		{"REOPEN_WINDOW": "a week"}, {"LOG_LEVEL": "loud"}, {"BUSINESS_HOURS": "weekdays 9-5"}, {"DORMANT_AFTER": "0s"},
 	} {
 		if _, err := Load(env(bad)); err == nil {
 			t.Errorf("Load(%v) = nil error; want one", bad)

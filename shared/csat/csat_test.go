@@ -71,7 +71,7 @@ func (f *fixture) conversation(ch inbox.Channel, address, lang string, quiet boo
 			f.t.Fatal(err)
 		}
 	}
-	if err := f.st.Resolve(ctx, conv, f.now.Add(2*time.Minute)); err != nil {
+	if err := f.st.Resolve(ctx, conv, f.now.Add(2*time.Minute), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		f.t.Fatal(err)
 	}
 	c, err := f.st.Conversation(ctx, conv)

@@ -19,7 +19,7 @@ import (
 // Store is what the desk needs of storage.
 type Store interface {
 	Assign(ctx context.Context, conversationID, agentID, agentName string) error
-	Resolve(ctx context.Context, conversationID string, at time.Time) error
+	Resolve(ctx context.Context, conversationID string, at time.Time, by inbox.Agent) error
 	Reopen(ctx context.Context, conversationID string, at time.Time) error
 	Snooze(ctx context.Context, conversationID string, until time.Time) error
 	Wake(ctx context.Context, conversationID string, now time.Time) error
@@ -59,7 +59,7 @@ func (s *Service) Assign(ctx context.Context, conversationID string, by inbox.Ag
 // it. A repeated resolve asks again, which finds the request made: the
 // first may have resolved and then failed to queue it.
 func (s *Service) Resolve(ctx context.Context, conversationID string, by inbox.Agent, ref string) error {
-	err := s.Store.Resolve(ctx, conversationID, s.Now())
+	err := s.Store.Resolve(ctx, conversationID, s.Now(), by)
 	return s.announceJob(ctx, queue.Job{ConversationID: conversationID, Rate: true}, ref, err,
 		fmt.Sprintf(":white_check_mark: Resolved by <@%s>.", by.ID))
 }

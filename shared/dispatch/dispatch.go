@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 	"github.com/switchboard-inbox/switchboard/shared/queue"
@@ -20,7 +19,7 @@ type Store interface {
 	ClaimDelivery(ctx context.Context, conversationID, messageID string) (inbox.Message, error)
 	SetDelivery(ctx context.Context, conversationID, messageID string, d inbox.Delivery, externalID, reason string) error
 	SetSent(ctx context.Context, ch inbox.Channel, conversationID, messageID string, sent inbox.Sent) error
-	Answered(ctx context.Context, conversationID string, at time.Time) error
+	Answered(ctx context.Context, conversationID string, reply inbox.Message) error
 	SurveyUndelivered(ctx context.Context, conversationID string, interaction int) error
 }
 
@@ -122,7 +121,7 @@ func (s *Service) Deliver(ctx context.Context, j queue.Job, attempt queue.Attemp
 // waiting for it.
 func (s *Service) announceSent(ctx context.Context, conv inbox.Conversation, m inbox.Message) error {
 	if m.Author == inbox.AuthorAgent {
-		if err := s.Store.Answered(ctx, conv.ID, m.CreatedAt); err != nil {
+		if err := s.Store.Answered(ctx, conv.ID, m); err != nil {
 			return fmt.Errorf("deliver: %w", err)
 		}
 	}

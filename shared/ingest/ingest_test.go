@@ -66,7 +66,7 @@ func TestIngest(t *testing.T) {
 		t.Errorf("published %v; want %v (a new conversation is triaged; a duplicate is routed again, the router skips it)", rec.jobs, want)
 	}
 
-	if err := st.Resolve(ctx, first.ConversationID, time.Now()); err != nil {
+	if err := st.Resolve(ctx, first.ConversationID, time.Now(), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	reopened, err := svc.Ingest(ctx, chat("v1", "m3", "one more thing"))
@@ -83,7 +83,7 @@ func TestIngestOpensAfterReopenWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Resolve(ctx, first.ConversationID, time.Now().Add(-time.Hour)); err != nil {
+	if err := st.Resolve(ctx, first.ConversationID, time.Now().Add(-time.Hour), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	next, err := svc.Ingest(ctx, chat("v2", "w2", "back again"))

@@ -58,7 +58,7 @@ func TestIngestEmailThreading(t *testing.T) {
 
 	// A reply token names the conversation even without headers, and a
 	// reply to a resolved conversation reopens it.
-	if err := st.Resolve(ctx, first.ConversationID, time.Now()); err != nil {
+	if err := st.Resolve(ctx, first.ConversationID, time.Now(), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	tokened := mail("ada@example.com", "m7@mail.example", "one more thing")

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 	"github.com/switchboard-inbox/switchboard/shared/queue"
@@ -28,6 +29,11 @@ type Store interface {
 	SetTriage(ctx context.Context, conversationID string, t inbox.Triage) error
 	Rating(ctx context.Context, conversationID string, interaction int) (inbox.Rating, error)
 	MarkRatingAnnounced(ctx context.Context, r inbox.Rating) error
+	// RecordActivity and RatingSegment keep the retention counters: a
+	// customer message makes its customer active, an answer moves them
+	// into its rating's segment. Both count once however often they run.
+	RecordActivity(ctx context.Context, conversationID string, m inbox.Message) error
+	RatingSegment(ctx context.Context, customerID string, score int, at time.Time) error
 }
 
 // Surveys requests the satisfaction rating of a resolved interaction.
@@ -133,7 +139,13 @@ func (s *Service) postRating(ctx context.Context, conv inbox.Conversation, inter
 	if err != nil {
 		return fmt.Errorf("route: %w", err)
 	}
-	if r.Status != inbox.RatingRated || !r.AnnouncedAt.Before(r.RatedAt) {
+	if r.Status != inbox.RatingRated {
+		return nil
+	}
+	if err := s.Store.RatingSegment(ctx, r.CustomerID, r.Score, r.RatedAt); err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
+	if !r.AnnouncedAt.Before(r.RatedAt) {
 		return nil
 	}
 	if err := s.Slack.PostRating(ctx, conv, r); err != nil {
@@ -188,6 +200,9 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 	}
 	if m.Direction != inbox.DirectionIn {
 		return conv, false, nil
+	}
+	if err := s.Store.RecordActivity(ctx, conv.ID, m); err != nil {
+		return conv, false, fmt.Errorf("route: %w", err)
 	}
 	waitStarted := conv.WaitingSince.Equal(m.CreatedAt)
 	if m.SlackTS != "" {

@@ -140,7 +140,7 @@ func TestRouteRedrawsCardWhenCustomerStartsWaiting(t *testing.T) {
 	if err := st.SaveOutbound(ctx, reply, "test#reply"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Answered(ctx, first.ConversationID, now); err != nil {
+	if err := st.Answered(ctx, first.ConversationID, reply); err != nil {
 		t.Fatal(err)
 	}
 	third := inbound(t, st, "route-wait", "w3", "thanks, one more thing")

@@ -3,11 +3,27 @@ package slackapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 )
+
+// Reports draws the reports an agent asks for with the slash command.
+// The app wires it to the report package, which this one may not import.
+type Reports interface {
+	// ReportBlocks is the report of the last days days, ending today,
+	// against the days days before.
+	ReportBlocks(ctx context.Context, days int, user string) ([]slack.Block, error)
+	// DashboardLink is a link to the dashboard signed for user and when it
+	// stops working; "" when links cannot be signed.
+	DashboardLink(user string) (link string, expires time.Time)
+}
+
+// reportWindows are the windows /switchboard report offers, in days.
+var reportWindows = map[string]int{"7d": 7, "30d": 30, "90d": 90}
 
 // commandAnswer is the JSON a slash command is answered with; ephemeral
 // answers are seen by the asker only.
@@ -65,9 +81,47 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) (commandA
 		title := "Conversations matching your search"
 		return commandAnswer{Text: title, Blocks: h.Slack.ConversationList(ctx, title, found)}, nil
 	case "report", "dashboard":
-		return commandAnswer{Text: "Reports are not part of this deployment yet. They arrive with the reports function."}, nil
+		return h.reportCommand(ctx, verb, strings.TrimSpace(rest), cmd.UserID)
 	}
 	return commandAnswer{Text: "I don't know that command.\n" + h.help()}, nil
+}
+
+// reportCommand answers "report [7d|30d|90d]" and "dashboard".
+func (h *Handler) reportCommand(ctx context.Context, verb, arg, user string) (commandAnswer, error) {
+	if h.Reports == nil {
+		return commandAnswer{Text: "Reports are not set up in this deployment."}, nil
+	}
+	if verb == "dashboard" {
+		return h.dashboardAnswer(user), nil
+	}
+	if arg == "" {
+		arg = "7d"
+	}
+	days, ok := reportWindows[strings.ToLower(arg)]
+	if !ok {
+		return commandAnswer{Text: "Usage: `" + h.Command + " report [7d|30d|90d]`: the last 7, 30 or 90 days against the same number of days before (7 by default)."}, nil
+	}
+	blocks, err := h.Reports.ReportBlocks(ctx, days, user)
+	if err != nil {
+		return commandAnswer{}, fmt.Errorf("report of the last %d days: %w", days, err)
+	}
+	return commandAnswer{Text: fmt.Sprintf("Support report: the last %d days", days), Blocks: blocks}, nil
+}
+
+// dashboardAnswer gives the asker a private, short-lived dashboard link.
+// The link is a button, so the URL needs no mrkdwn escaping.
+func (h *Handler) dashboardAnswer(user string) commandAnswer {
+	link, expires := h.Reports.DashboardLink(user)
+	if link == "" {
+		return commandAnswer{Text: "The dashboard is not set up in this deployment."}
+	}
+	minutes := int(expires.Sub(h.Now()).Round(time.Minute) / time.Minute)
+	until := fmt.Sprintf("<!date^%d^{time}|%s>", expires.Unix(), expires.UTC().Format("15:04 UTC"))
+	text := fmt.Sprintf("Your private link to the dashboard works for %d minutes, until %s. Please don't share it.", minutes, until)
+	button := slack.NewButtonBlockElement("", "", slack.NewTextBlockObject(slack.PlainTextType, "Open the dashboard", false, false)).WithURL(link)
+	return commandAnswer{Text: text, Blocks: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, slack.NewAccessory(button)),
+	}}
 }
 
 func (h *Handler) help() string {

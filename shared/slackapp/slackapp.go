@@ -89,6 +89,9 @@ type Handler struct {
 	TeamName   string
 	// Command is the slash command's name, such as "/switchboard".
 	Command string
+	// Reports answers "report" and "dashboard"; nil when the deployment
+	// has no reports.
+	Reports Reports
 	Log     *slog.Logger
 	Now     func() time.Time
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,21 +43,68 @@ func (s *Store) SetPriority(ctx context.Context, conversationID string, p inbox.
 }
 
 // SetTriage stores triage's conclusions, and its priority unless an agent
-// has chosen one.
+// has chosen one. The triage counters follow the conversation's current
+// category and priority on the day it opened, so a second opinion moves
+// the count rather than adding one; a model's call adds its tokens.
 func (s *Store) SetTriage(ctx context.Context, conversationID string, t inbox.Triage) error {
 	av, err := attributevalue.Marshal(newTriageItem(t))
 	if err != nil {
 		return fmt.Errorf("encode triage of conversation %s: %w", conversationID, err)
 	}
 	what := fmt.Sprintf("set triage of conversation %s", conversationID)
-	values := map[string]types.AttributeValue{":t": av, ":p": str(string(t.Priority))}
-	_, err = s.updateIf(ctx, "SetTriage", convPK(conversationID), skConv,
-		"SET triage = :t, priority = :p", "attribute_exists(PK) AND attribute_not_exists(priorityByAgent)", nil, values, what)
-	if errors.Is(err, inbox.ErrConflict) {
-		delete(values, ":p")
-		_, err = s.updateIf(ctx, "SetTriage", convPK(conversationID), skConv, "SET triage = :t", "attribute_exists(PK)", nil, values, what)
+	for range conversationRetries {
+		var it conversationItem
+		if err := s.get(ctx, convPK(conversationID), skConv, &it); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		expr := "SET triage = :t"
+		values := map[string]types.AttributeValue{":t": av}
+		cond := "attribute_exists(PK) AND attribute_not_exists(triage)"
+		if !it.PriorityByAgent {
+			expr += ", priority = :p"
+			values[":p"] = str(string(t.Priority))
+			cond += " AND attribute_not_exists(priorityByAgent)"
+		}
+		if old := it.Triage; old != nil {
+			cond = strings.Replace(cond, "attribute_not_exists(triage)", "triage.category = :oldCategory AND triage.priority = :oldPriority", 1)
+			values[":oldCategory"], values[":oldPriority"] = str(old.Category), str(old.Priority)
+		}
+		items := append([]types.TransactWriteItem{s.update(convPK(conversationID), skConv, expr, cond, nil, values)},
+			s.tallyItems(s.triageCounts(it, t))...)
+		err := s.transact(ctx, "SetTriage", items)
+		if _, ok := cancelled(err); ok {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
 	}
-	return err
+	return fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+}
+
+func (s *Store) triageCounts(it conversationItem, t inbox.Triage) *tally {
+	counts := newTally()
+	opened := s.day(parseTime(it.OpenedAt))
+	rows := func(category, priority string) []inbox.StatRow {
+		return []inbox.StatRow{
+			{Dimension: inbox.DimensionCategory, Value: category},
+			{Dimension: inbox.DimensionPriority, Value: priority},
+		}
+	}
+	if old := it.Triage; old == nil {
+		counts.add(opened, []inbox.StatRow{{Dimension: inbox.DimensionAll}}, one(inbox.CounterTriaged))
+	} else {
+		counts.add(opened, rows(old.Category, old.Priority), inbox.Count{Name: inbox.CounterTriaged, N: -1})
+	}
+	counts.add(opened, rows(t.Category, string(t.Priority)), one(inbox.CounterTriaged))
+	if t.Source == inbox.TriageByModel {
+		counts.add(s.day(s.Now()), []inbox.StatRow{{Dimension: inbox.DimensionAll}},
+			one(inbox.CounterTriageCalls),
+			inbox.Count{Name: inbox.CounterPromptTokens, N: int64(t.PromptTokens)},
+			inbox.Count{Name: inbox.CounterCompletionTokens, N: int64(t.CompletionTokens)})
+	}
+	return counts
 }
 
 // Snooze hides a conversation until the given time, when the waker opens
@@ -119,22 +168,55 @@ func (s *Store) Reopen(ctx context.Context, conversationID string, at time.Time)
 			// A digit after a reopening answers nothing of the old interaction.
 			expr:   "SET conversationStatus = :open REMOVE conversationResolvedAt, surveyConversationId, surveyInteraction, surveyUntil",
 			values: map[string]types.AttributeValue{":open": open},
+		},
+		func(c inbox.Conversation) ([]types.TransactWriteItem, error) {
+			if c.Status != inbox.StatusResolved {
+				return nil, inbox.ErrConflict
+			}
+			counts := newTally()
+			counts.add(s.day(at), channelRows(c.Channel), one(inbox.CounterReopened))
+			counts.addTotals(channelRows(c.Channel), one(inbox.CounterOpen))
+			return s.tallyItems(counts), nil
 		})
 }
 
 // Resolve marks a conversation resolved at the given time and takes it off
 // the open and snoozed queues; its identity remembers when, for reopening.
-func (s *Store) Resolve(ctx context.Context, conversationID string, at time.Time) error {
+// The interaction it ends is written as an item of its own, with its
+// counters, credited to the assignee or else to the agent who resolved.
+func (s *Store) Resolve(ctx context.Context, conversationID string, at time.Time, by inbox.Agent) error {
 	resolved, when := str(string(inbox.StatusResolved)), str(formatTime(at))
 	return s.setResolution(ctx, "resolve", conversationID,
 		update{
-			expr:   "SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK, GSI3PK, GSI3SK, snoozedUntil, waitingSince",
+			expr:   "SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK, GSI3PK, GSI3SK, snoozedUntil, waitingSince, waitingTimes",
 			cond:   "attribute_exists(PK) AND #status <> :resolved",
 			values: map[string]types.AttributeValue{":resolved": resolved, ":at": when},
 		},
 		update{
 			expr:   "SET conversationStatus = :resolved, conversationResolvedAt = :at",
 			values: map[string]types.AttributeValue{":resolved": resolved, ":at": when},
+		},
+		func(c inbox.Conversation) ([]types.TransactWriteItem, error) {
+			if c.Status == inbox.StatusResolved {
+				return nil, inbox.ErrConflict
+			}
+			in := inbox.Interaction{
+				ConversationID: c.ID, Number: c.ReopenCount, Start: c.InteractionStart(), ResolvedAt: at,
+				Channel: c.Channel, Category: categoryOf(c), AgentID: c.AssigneeID, AgentName: c.AssigneeName,
+			}
+			if in.AgentID == "" {
+				in.AgentID, in.AgentName = by.ID, by.Name
+			}
+			item, err := s.put(newInteractionItem(in), "attribute_not_exists(PK)", nil)
+			if err != nil {
+				return nil, err
+			}
+			counts := newTally()
+			rows := conversationRows(c, in.AgentID, in.AgentName)
+			counts.add(s.day(at), rows, one(inbox.CounterResolved))
+			counts.add(s.day(at), rows, inbox.TimingCounts(inbox.TimingResolution, at.Sub(in.Start), s.Hours, in.Start, at)...)
+			counts.addTotals(channelRows(c.Channel), inbox.Count{Name: inbox.CounterOpen, N: -1})
+			return append([]types.TransactWriteItem{item}, s.tallyItems(counts)...), nil
 		})
 }
 
@@ -144,33 +226,58 @@ type update struct {
 }
 
 // setResolution changes a conversation's status together with the mirror
-// of it on its identity. The identity's condition names the conversation,
-// so when the customer has started a newer one on the same address the
-// identity keeps that one and only the conversation changes.
-func (s *Store) setResolution(ctx context.Context, op, conversationID string, conv, ident update) error {
-	c, err := s.Conversation(ctx, conversationID)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	ident.values[":id"] = str(conversationID)
-	items := []types.TransactWriteItem{
-		s.update(convPK(conversationID), skConv, conv.expr, conv.cond, statusName, conv.values),
-		s.update(identityPK(c.Channel, c.Address), skIdentity, ident.expr, "conversationId = :id", nil, ident.values),
-	}
+// of it on its identity and the change's counters (extra, built from the
+// conversation as read, which fails with inbox.ErrConflict when the
+// change would change nothing). The identity's condition names the
+// conversation, so when the customer has started a newer one on the same
+// address the identity keeps that one and only the conversation changes.
+func (s *Store) setResolution(ctx context.Context, op, conversationID string, conv, ident update, extra func(inbox.Conversation) ([]types.TransactWriteItem, error)) error {
 	what := fmt.Sprintf("%s conversation %s", op, conversationID)
-	err = s.transact(ctx, op, items)
-	if failed, ok := cancelled(err); ok {
-		if len(failed) > 0 && failed[0] {
-			return fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+	for range conversationRetries {
+		c, err := s.Conversation(ctx, conversationID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
 		}
-		// Only the identity's condition failed: it names a newer conversation.
-		_, err = s.updateIf(ctx, op, convPK(conversationID), skConv, conv.expr, conv.cond, statusName, conv.values, what)
-		return err
+		more, err := extra(c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		// Conditioned on the interaction as read: the counters were built
+		// from it.
+		conv := conv
+		conv.values = maps.Clone(conv.values)
+		conv.values[":k"] = num(int64(c.ReopenCount))
+		conv.cond += " AND " + reopenCountIs(c.ReopenCount)
+		ident.values[":id"] = str(conversationID)
+		items := append([]types.TransactWriteItem{
+			s.update(convPK(conversationID), skConv, conv.expr, conv.cond, statusName, conv.values),
+			s.update(identityPK(c.Channel, c.Address), skIdentity, ident.expr, "conversationId = :id", nil, ident.values),
+		}, more...)
+		err = s.transact(ctx, op, items)
+		if failed, ok := cancelled(err); ok {
+			if failedAt(failed, 0) || !failedAt(failed, 1) {
+				continue
+			}
+			// Only the identity's condition failed: it names a newer conversation.
+			items = append(items[:1], items[2:]...)
+			err = s.transact(ctx, op, items)
+			if _, ok := cancelled(err); ok {
+				continue
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: %w", what, inbox.ErrConflict)
+}
+
+func reopenCountIs(k int) string {
+	if k == 0 {
+		return "(attribute_not_exists(reopenCount) OR reopenCount = :k)"
 	}
-	return nil
+	return "reopenCount = :k"
 }
 
 // Profile returns what is known of a customer across conversations: the
@@ -281,23 +388,6 @@ func (s *Store) updateMessage(ctx context.Context, op, conversationID, messageID
 		return inbox.Message{}, fmt.Errorf("decode message %s: %w", messageID, decodeErr)
 	}
 	return msgs[0], err
-}
-
-// Answered records that a public reply written at `at` reached the
-// customer: the first response, if none came before, and the end of the
-// customer's wait, unless they wrote again after the reply was written.
-func (s *Store) Answered(ctx context.Context, conversationID string, at time.Time) error {
-	values := map[string]types.AttributeValue{":t": str(formatTime(at))}
-	_, err := s.updateIf(ctx, "Answered", convPK(conversationID), skConv,
-		"SET firstResponseAt = if_not_exists(firstResponseAt, :t) REMOVE waitingSince",
-		"attribute_exists(PK) AND (attribute_not_exists(waitingSince) OR waitingSince <= :t)", nil, values,
-		fmt.Sprintf("record answer in conversation %s", conversationID))
-	if errors.Is(err, inbox.ErrConflict) {
-		_, err = s.updateIf(ctx, "Answered", convPK(conversationID), skConv,
-			"SET firstResponseAt = if_not_exists(firstResponseAt, :t)", "attribute_exists(PK)", nil, values,
-			fmt.Sprintf("record first response in conversation %s", conversationID))
-	}
-	return err
 }
 
 // updateIf runs one conditional UpdateItem and returns the item after it.

@@ -26,7 +26,7 @@ func TestAgentActionsChangeOnce(t *testing.T) {
 	}{
 		{"Assign", func() error { return s.Assign(ctx, id, "U0AGENT1", "Alex") }},
 		{"SetPriority", func() error { return s.SetPriority(ctx, id, inbox.PriorityUrgent) }},
-		{"Resolve", func() error { return s.Resolve(ctx, id, t0.Add(time.Hour)) }},
+		{"Resolve", func() error { return s.Resolve(ctx, id, t0.Add(time.Hour), inbox.Agent{ID: "U1", Name: "Alex"}) }},
 		{"Reopen", func() error { return s.Reopen(ctx, id, t0.Add(2*time.Hour)) }},
 	}
 	for _, step := range steps {
@@ -96,7 +96,7 @@ func TestSnoozeWakesWhenDueOrWhenCustomerWrites(t *testing.T) {
 	if due, _ := s.DueSnoozes(ctx, t0.Add(4*time.Hour), 10); len(due) != 0 {
 		t.Errorf("DueSnoozes = %v; want the woken conversation gone from the snooze index", due)
 	}
-	if err := s.Resolve(ctx, b.Conversation.ID, t0.Add(5*time.Hour)); err != nil {
+	if err := s.Resolve(ctx, b.Conversation.ID, t0.Add(5*time.Hour), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Snooze(ctx, b.Conversation.ID, t0.Add(6*time.Hour)); !errors.Is(err, inbox.ErrConflict) {
@@ -116,7 +116,7 @@ func TestProfileCountsConversationsAndIdentities(t *testing.T) {
 	if err != nil || p.Conversations != 1 || !p.PreviousOpenedAt.IsZero() || len(p.Identities) != 1 || p.Customer.Name != "Ada" {
 		t.Fatalf("Profile of a new customer = %+v, %v; want one conversation, one identity, no previous", p, err)
 	}
-	if err := s.Resolve(ctx, first.Conversation.ID, t0.Add(time.Hour)); err != nil {
+	if err := s.Resolve(ctx, first.Conversation.ID, t0.Add(time.Hour), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, "profile-visitor")

@@ -91,6 +91,14 @@ type customerItem struct {
 	// LastSurveyAt is when the customer was last asked for a rating: the
 	// survey-fatigue guard compares it in the request's own transaction.
 	LastSurveyAt string `dynamodbav:"lastSurveyAt,omitempty"`
+	// The starts of the customer's interactions, for the dormant list,
+	// which GSI3 keeps under DORMANT by the time they become dormant.
+	FirstContactAt     string `dynamodbav:"firstContactAt,omitempty"`
+	LastContactAt      string `dynamodbav:"lastContactAt,omitempty"`
+	Contacts           int    `dynamodbav:"contacts,omitempty"`
+	LastContactChannel string `dynamodbav:"lastContactChannel,omitempty"`
+	GSI3PK             string `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK             string `dynamodbav:"GSI3SK,omitempty"`
 }
 
 func newCustomerItem(c inbox.Customer, openedAt time.Time) customerItem {
@@ -160,6 +168,20 @@ type conversationItem struct {
 	Subject          string      `dynamodbav:"subject,omitempty"`
 	LastInboundAt    string      `dynamodbav:"lastInboundAt,omitempty"`
 	ReopenedAt       string      `dynamodbav:"reopenedAt,omitempty"`
+	// GSI4 lists conversations by the month they opened, for the export.
+	GSI4PK string `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK string `dynamodbav:"GSI4SK,omitempty"`
+	// WaitingTimes are the times of the customer's messages no delivered
+	// reply has followed yet in this interaction: each is a reply-time
+	// sample once answered.
+	WaitingTimes []string `dynamodbav:"waitingTimes,omitempty"`
+	// Responded is one more than the interaction whose first response
+	// was counted last; ActiveMonth and ActiveQuarter are the periods this
+	// conversation last counted its customer active in.
+	Responded       int    `dynamodbav:"responded,omitempty"`
+	PriorityByAgent bool   `dynamodbav:"priorityByAgent,omitempty"`
+	ActiveMonth     string `dynamodbav:"activeMonth,omitempty"`
+	ActiveQuarter   string `dynamodbav:"activeQuarter,omitempty"`
 }
 
 type triageItem struct {
@@ -264,8 +286,15 @@ func newConversationItem(c inbox.Conversation) conversationItem {
 	if c.Status != inbox.StatusResolved {
 		it.GSI2PK, it.GSI2SK = openPartition, openSK(c.LastActivityAt, c.ID)
 	}
+	if !c.OpenedAt.IsZero() {
+		it.GSI4PK, it.GSI4SK = openedPK(c.OpenedAt), openSK(c.OpenedAt, c.ID)
+	}
 	return it
 }
+
+// openedPK is the GSI4 partition of the conversations opened in a month
+// (UTC): the export reads a window month by month.
+func openedPK(t time.Time) string { return "OPENED#" + t.UTC().Format("2006-01") }
 
 func (it conversationItem) conversation() inbox.Conversation {
 	return inbox.Conversation{

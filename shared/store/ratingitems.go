@@ -1,6 +1,10 @@
 package store
 
-import "github.com/switchboard-inbox/switchboard/shared/inbox"
+import (
+	"fmt"
+
+	"github.com/switchboard-inbox/switchboard/shared/inbox"
+)
 
 // ratingItem is an interaction's rating, beside its conversation's
 // messages. It has no TTL: ratings are the ground truth of the reports.
@@ -114,4 +118,39 @@ func (it *surveyItem) survey() *inbox.Survey {
 		sv.Options = append(sv.Options, inbox.SurveyOption{Score: o.Score, Label: o.Label, Payload: o.Payload, URL: o.URL})
 	}
 	return sv
+}
+
+// interactionItem is a resolved interaction, beside the conversation's
+// ratings: the rebuild of the counters reads resolutions from it.
+type interactionItem struct {
+	PK             string
+	SK             string
+	Type           string `dynamodbav:"type"`
+	ConversationID string `dynamodbav:"conversationId"`
+	Number         int    `dynamodbav:"number"`
+	Start          string `dynamodbav:"start"`
+	ResolvedAt     string `dynamodbav:"resolvedAt"`
+	Channel        string `dynamodbav:"channel"`
+	Category       string `dynamodbav:"category,omitempty"`
+	AgentID        string `dynamodbav:"agentId,omitempty"`
+	AgentName      string `dynamodbav:"agentName,omitempty"`
+}
+
+func interactionSK(n int) string { return fmt.Sprintf("INTER#%04d", n) }
+
+func newInteractionItem(in inbox.Interaction) interactionItem {
+	return interactionItem{
+		PK: convPK(in.ConversationID), SK: interactionSK(in.Number), Type: "interaction",
+		ConversationID: in.ConversationID, Number: in.Number, Start: formatTime(in.Start),
+		ResolvedAt: formatTime(in.ResolvedAt), Channel: string(in.Channel), Category: in.Category,
+		AgentID: in.AgentID, AgentName: in.AgentName,
+	}
+}
+
+func (it interactionItem) interaction() inbox.Interaction {
+	return inbox.Interaction{
+		ConversationID: it.ConversationID, Number: it.Number, Start: parseTime(it.Start),
+		ResolvedAt: parseTime(it.ResolvedAt), Channel: inbox.Channel(it.Channel), Category: it.Category,
+		AgentID: it.AgentID, AgentName: it.AgentName,
+	}
 }

@@ -40,12 +40,17 @@ func (s *Store) statAdds(day string, rows []inbox.StatRow, counters ...counter) 
 	return items
 }
 
-// statAdd is one row's update. Counters only ever change by ADD, which
-// creates the row and the counter at zero when missing, so writers of
-// different counters never overwrite each other; the row's other
+// statAdd is one day row's update.
+func (s *Store) statAdd(day string, row inbox.StatRow, counters []counter) types.TransactWriteItem {
+	return s.statUpdate(statPK(day), statSK(day, row), day, row, counters)
+}
+
+// statUpdate adds to a counter row. Counters only ever change by ADD,
+// which creates the row and the counter at zero when missing, so writers
+// of different counters never overwrite each other; the row's other
 // attributes are set every time, the same each time but the name, which
 // follows the latest (an agent renamed in Slack).
-func (s *Store) statAdd(day string, row inbox.StatRow, counters []counter) types.TransactWriteItem {
+func (s *Store) statUpdate(pk, sk, day string, row inbox.StatRow, counters []counter) types.TransactWriteItem {
 	expr := "SET #type = :stat, #day = :day, #dimension = :dimension, #value = :value"
 	names := map[string]string{"#type": "type", "#day": "day", "#dimension": "dimension", "#value": "value"}
 	values := map[string]types.AttributeValue{
@@ -66,7 +71,7 @@ func (s *Store) statAdd(day string, row inbox.StatRow, counters []counter) types
 		names[n] = c.name
 		values[v] = num(c.n)
 	}
-	return s.update(statPK(day), statSK(day, row), expr, "", names, values)
+	return s.update(pk, sk, expr, "", names, values)
 }
 
 // Stats returns the stat rows of the days from to to, both included

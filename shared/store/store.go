@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -25,6 +26,9 @@ type DB interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	// Scan and BatchWriteItem serve the rebuild of the counters only.
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 // DedupeTTL is how long a provider's message id is remembered. Providers
@@ -39,11 +43,21 @@ type Store struct {
 	// OnCapacity, when set, receives the write capacity DynamoDB reports
 	// for each write; benchmarks use it to price an inbound message.
 	OnCapacity func(operation string, units float64)
+	// Location is the team's time zone: counters are kept per day in it.
+	Location *time.Location
+	// Hours, when configured, adds business-hours times to the counters.
+	Hours inbox.BusinessHours
+	// DormantAfter is how long a customer with one contact may be silent
+	// before they are dormant (inbox.DefaultDormantAfter when zero).
+	DormantAfter time.Duration
+	// Now is the clock of events that carry no time of their own (a
+	// model's triage call).
+	Now func() time.Time
 }
 
 // New returns a Store on the named table.
 func New(db DB, table string) *Store {
-	return &Store{db: db, table: table}
+	return &Store{db: db, table: table, Location: time.UTC, Now: time.Now}
 }
 
 func key(pk, sk string) map[string]types.AttributeValue {
@@ -82,16 +96,55 @@ func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
 	return attributevalue.UnmarshalMap(res.Item, out)
 }
 
+// transact writes the items in one transaction. Counter rows are shared
+// by every event of a day, so two transactions touching the same row
+// cancel each other (TransactionConflict) without either condition being
+// wrong: such a cancellation is retried here, after a short jittered
+// wait, before the caller ever sees it.
 func (s *Store) transact(ctx context.Context, op string, items []types.TransactWriteItem) error {
-	res, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems:          items,
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		res, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems:          items,
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		})
+		if err == nil {
+			s.observe(op, res.ConsumedCapacity)
+			return nil
+		}
+		if attempt >= conflictRetries || !onlyConflicts(err) {
+			return err
+		}
+		wait := time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.Int64N(int64(10*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
 	}
-	s.observe(op, res.ConsumedCapacity)
-	return nil
+}
+
+// conflictRetries bounds the retries of a transaction cancelled by
+// concurrent ones: about a third of a second in all.
+const conflictRetries = 5
+
+// onlyConflicts reports whether a transaction was cancelled by concurrent
+// transactions alone, with no condition failing.
+func onlyConflicts(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	conflict := false
+	for _, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None":
+		case "TransactionConflict":
+			conflict = true
+		default:
+			return false
+		}
+	}
+	return conflict
 }
 
 // cancelled tells which items of a cancelled transaction failed their

@@ -179,7 +179,7 @@ func TestSaveInboundConflictsWhenConversationChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, "visitor-3")
-	if err := s.Resolve(ctx, latest.ConversationID, t0.Add(time.Hour)); err != nil {
+	if err := s.Resolve(ctx, latest.ConversationID, t0.Add(time.Hour), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatalf("Resolve = %v", err)
 	}
 	// Decided on the stale "open" state: must not slip into a resolved one.
@@ -207,7 +207,7 @@ func TestResolveAndReopen(t *testing.T) {
 		t.Fatalf("OpenConversations = %v, %v; want it to contain %s", open, err, convID)
 	}
 	resolvedAt := t0.Add(time.Hour)
-	if err := s.Resolve(ctx, convID, resolvedAt); err != nil {
+	if err := s.Resolve(ctx, convID, resolvedAt, inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	open, _ = s.OpenConversations(ctx, 10)
@@ -240,7 +240,7 @@ func TestNewConversationForKnownIdentity(t *testing.T) {
 	if err := s.SaveInbound(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Resolve(ctx, first.Conversation.ID, t0.Add(time.Hour)); err != nil {
+	if err := s.Resolve(ctx, first.Conversation.ID, t0.Add(time.Hour), inbox.Agent{ID: "U1", Name: "Alex"}); err != nil {
 		t.Fatal(err)
 	}
 	ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, "visitor-5")
@@ -326,7 +326,7 @@ func TestOutboundThreadAndDelivery(t *testing.T) {
 	if conv, _ := s.Conversation(ctx, convID); !conv.FirstResponseAt.IsZero() || conv.WaitingSince.IsZero() {
 		t.Errorf("before delivery: first response %v, waiting since %v; want none yet, still waiting", conv.FirstResponseAt, conv.WaitingSince)
 	}
-	if err := s.Answered(ctx, convID, at); err != nil {
+	if err := s.Answered(ctx, convID, reply); err != nil {
 		t.Fatal(err)
 	}
 	conv, _ := s.Conversation(ctx, convID)
@@ -344,7 +344,7 @@ func TestAnsweredKeepsALaterWait(t *testing.T) {
 	if err := s.SaveInbound(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Answered(ctx, first.Conversation.ID, t0.Add(time.Minute)); err != nil {
+	if err := answer(ctx, s, first.Conversation.ID, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, "answered-visitor")
@@ -353,13 +353,24 @@ func TestAnsweredKeepsALaterWait(t *testing.T) {
 		Message: inboundMessage(first.Conversation.ID, "a2", later), DedupeKey: "chat#a2"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Answered(ctx, first.Conversation.ID, t0.Add(2*time.Minute)); err != nil {
+	if err := answer(ctx, s, first.Conversation.ID, t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	conv, _ := s.Conversation(ctx, first.Conversation.ID)
 	if !conv.WaitingSince.Equal(later) || !conv.FirstResponseAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("waiting since %v, first response %v; want %v and the first answer", conv.WaitingSince, conv.FirstResponseAt, later)
 	}
+}
+
+// answer stores an agent's reply written at `at` and records it delivered.
+func answer(ctx context.Context, s *store.Store, convID string, at time.Time) error {
+	reply := inbox.Message{ID: inbox.NewID(at), ConversationID: convID, Direction: inbox.DirectionOut,
+		Author: inbox.AuthorAgent, Kind: inbox.KindPublic, Text: "on it", AgentID: "U1", AgentName: "Alex",
+		CreatedAt: at, Delivery: inbox.DeliveryQueued}
+	if err := s.SaveOutbound(ctx, reply, "slack#"+reply.ID); err != nil {
+		return err
+	}
+	return s.Answered(ctx, convID, reply)
 }
 
 func containsConv(convs []inbox.Conversation, id string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -57,24 +58,32 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 	items := []types.TransactWriteItem{dedupe, msg}
 
 	convID := m.ConversationID
+	counts := newTally()
+	counts.add(s.day(now), channelRows(in.Identity.Channel), one(inbox.CounterMessagesIn))
 	switch in.Placement {
 	case inbox.Open:
-		conv, err := s.put(newConversationItem(in.Conversation), "attribute_not_exists(PK)", nil)
+		ci := newConversationItem(in.Conversation)
+		ci.WaitingTimes = []string{formatTime(now)}
+		conv, err := s.put(ci, "attribute_not_exists(PK)", nil)
 		if err != nil {
 			return nil, err
 		}
 		items = append(items, conv)
+		counts.add(s.day(now), channelRows(in.Identity.Channel), one(inbox.CounterOpened))
+		counts.addTotals(channelRows(in.Identity.Channel), one(inbox.CounterOpen))
 	case inbox.Join:
 		// A customer writing into a snoozed or pending conversation wakes
 		// it; only a resolution in between makes this a conflict.
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET lastActivityAt = :t, lastInboundAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t) "+
+			"SET lastActivityAt = :t, lastInboundAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t), "+
+				"waitingTimes = list_append(if_not_exists(waitingTimes, :none), :times) "+
 				"REMOVE snoozedUntil, GSI3PK, GSI3SK ADD messageCount :one",
 			"attribute_exists(PK) AND #status <> :resolved",
 			map[string]string{"#status": "status"},
 			map[string]types.AttributeValue{
 				":t": str(formatTime(now)), ":open": str(openSK(now, convID)), ":one": num(1),
 				":openStatus": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
+				":none": emptyList(), ":times": timeList(now),
 			}))
 	case inbox.Reopen:
 		target := in.Target
@@ -82,14 +91,16 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 			target = in.Latest
 		}
 		items = append(items, s.update(convPK(convID), skConv,
-			"SET #status = :open, lastActivityAt = :t, lastInboundAt = :t, waitingSince = :t, reopenedAt = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
+			"SET #status = :open, lastActivityAt = :t, lastInboundAt = :t, waitingSince = :t, waitingTimes = :times, reopenedAt = :t, GSI2PK = :openPK, GSI2SK = :openSK ADD messageCount :one, reopenCount :one",
 			"#status = :resolved AND resolvedAt = :resolvedAt",
 			map[string]string{"#status": "status"},
 			map[string]types.AttributeValue{
 				":open": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
 				":t": str(formatTime(now)), ":openPK": str(openPartition), ":openSK": str(openSK(now, convID)),
-				":one": num(1), ":resolvedAt": str(formatTime(target.ResolvedAt)),
+				":one": num(1), ":resolvedAt": str(formatTime(target.ResolvedAt)), ":times": timeList(now),
 			}))
+		counts.add(s.day(now), channelRows(in.Identity.Channel), one(inbox.CounterReopened))
+		counts.addTotals(channelRows(in.Identity.Channel), one(inbox.CounterOpen))
 	}
 	if in.Placement == inbox.Open && in.NewCustomer == nil {
 		items = append(items, s.update(customerPK(in.Identity.CustomerID), skCustomer,
@@ -136,7 +147,21 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 		}
 		items = append(items, ident)
 	}
-	return items, nil
+	// The counters go last: the callers read cancellation reasons by the
+	// positions of the items above.
+	return append(items, s.tallyItems(counts)...), nil
+}
+
+func emptyList() types.AttributeValue {
+	return &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
+}
+
+func timeList(times ...time.Time) types.AttributeValue {
+	l := make([]types.AttributeValue, len(times))
+	for i, t := range times {
+		l[i] = str(formatTime(t))
+	}
+	return &types.AttributeValueMemberL{Value: l}
 }
 
 // reopensOlder says a threaded message reopens a conversation older than
