@@ -137,10 +137,10 @@ func (a *App) SlackApp() http.Handler {
 	h := &slackapp.Handler{
 		SigningSecret: a.Config.SlackSigningSecret, Store: a.Store, Deliver: a.Deliver, Desk: a.desk(), Slack: a.Slack,
 		NotePrefix: a.Config.NotePrefix, AgentsGroup: a.Config.AgentsGroup, AgentNames: a.Config.AgentNames,
-		TeamName: a.Config.TeamName, Command: a.Config.Command, Log: a.Log, Now: a.Now,
+		TeamName: a.Config.TeamName, Command: a.Config.Command, PublicBaseURL: a.Config.PublicBaseURL, Log: a.Log, Now: a.Now,
 	}
 	if rh := a.reportsHandler(); rh != nil {
-		h.Reports = slackReports{reports: rh.Service, handler: rh, base: a.Config.PublicBaseURL, now: a.Now}
+		h.Reports = slackReports{reports: rh.Service, handler: rh, now: a.Now}
 	}
 	return h.Routes()
 }

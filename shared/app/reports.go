@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -71,20 +72,19 @@ func (a *App) RebuildStats(ctx context.Context) (rebuild.Summary, error) {
 type slackReports struct {
 	reports *report.Service
 	handler *report.Handler
-	base    string
 	now     func() time.Time
 }
 
-func (r slackReports) ReportBlocks(ctx context.Context, days int, user string) ([]slack.Block, error) {
+func (r slackReports) ReportBlocks(ctx context.Context, days int, base, user string) ([]slack.Block, error) {
 	today := inbox.Day(r.now(), r.reports.Location)
 	cur, prev, err := r.reports.Compare(ctx, today, days)
 	if err != nil {
 		return nil, err
 	}
-	link, _ := r.DashboardLink(user)
-	return slackui.ReportBlocks("Support report", cur, prev, link), nil
+	link, _ := r.DashboardLink(base, user)
+	return slackui.ReportBlocks(fmt.Sprintf("Support report: the last %d days", days), cur, prev, link), nil
 }
 
-func (r slackReports) DashboardLink(user string) (string, time.Time) {
-	return r.handler.DashboardURL(r.base, user), r.now().Add(report.LinkTTL)
+func (r slackReports) DashboardLink(base, user string) (string, time.Time) {
+	return r.handler.DashboardURL(base, user), r.now().Add(report.LinkTTL)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/switchboard-inbox/switchboard/shared/httpx"
 )
 
 // Reports draws the reports an agent asks for with the slash command.
@@ -16,10 +18,12 @@ import (
 type Reports interface {
 	// ReportBlocks is the report of the last days days, ending today,
 	// against the days days before.
-	ReportBlocks(ctx context.Context, days int, user string) ([]slack.Block, error)
+	ReportBlocks(ctx context.Context, days int, base, user string) ([]slack.Block, error)
 	// DashboardLink is a link to the dashboard signed for user and when it
 	// stops working; "" when links cannot be signed.
-	DashboardLink(user string) (link string, expires time.Time)
+	// base is the public URL the command came to, for deployments that
+	// do not configure one.
+	DashboardLink(base, user string) (link string, expires time.Time)
 }
 
 // reportWindows are the windows /switchboard report offers, in days.
@@ -39,7 +43,7 @@ func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	answer, err := h.command(r.Context(), cmd)
+	answer, err := h.command(r.Context(), cmd, httpx.BaseURL(h.PublicBaseURL, r))
 	if err != nil {
 		h.Log.ErrorContext(r.Context(), "slash command failed", "user", cmd.UserID, "text", cmd.Text, "err", err)
 		answer = commandAnswer{Text: ":warning: Switchboard could not answer that just now; try again in a moment."}
@@ -49,7 +53,7 @@ func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 	_ = json.NewEncoder(w).Encode(answer)
 }
 
-func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) (commandAnswer, error) {
+func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand, base string) (commandAnswer, error) {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
 	verb = strings.ToLower(verb)
 	if verb == "" || verb == "help" {
@@ -81,18 +85,18 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) (commandA
 		title := "Conversations matching your search"
 		return commandAnswer{Text: title, Blocks: h.Slack.ConversationList(ctx, title, found)}, nil
 	case "report", "dashboard":
-		return h.reportCommand(ctx, verb, strings.TrimSpace(rest), cmd.UserID)
+		return h.reportCommand(ctx, verb, strings.TrimSpace(rest), base, cmd.UserID)
 	}
 	return commandAnswer{Text: "I don't know that command.\n" + h.help()}, nil
 }
 
 // reportCommand answers "report [7d|30d|90d]" and "dashboard".
-func (h *Handler) reportCommand(ctx context.Context, verb, arg, user string) (commandAnswer, error) {
+func (h *Handler) reportCommand(ctx context.Context, verb, arg, base, user string) (commandAnswer, error) {
 	if h.Reports == nil {
 		return commandAnswer{Text: "Reports are not set up in this deployment."}, nil
 	}
 	if verb == "dashboard" {
-		return h.dashboardAnswer(user), nil
+		return h.dashboardAnswer(base, user), nil
 	}
 	if arg == "" {
 		arg = "7d"
@@ -101,7 +105,7 @@ func (h *Handler) reportCommand(ctx context.Context, verb, arg, user string) (co
 	if !ok {
 		return commandAnswer{Text: "Usage: `" + h.Command + " report [7d|30d|90d]`: the last 7, 30 or 90 days against the same number of days before (7 by default)."}, nil
 	}
-	blocks, err := h.Reports.ReportBlocks(ctx, days, user)
+	blocks, err := h.Reports.ReportBlocks(ctx, days, base, user)
 	if err != nil {
 		return commandAnswer{}, fmt.Errorf("report of the last %d days: %w", days, err)
 	}
@@ -110,8 +114,8 @@ func (h *Handler) reportCommand(ctx context.Context, verb, arg, user string) (co
 
 // dashboardAnswer gives the asker a private, short-lived dashboard link.
 // The link is a button, so the URL needs no mrkdwn escaping.
-func (h *Handler) dashboardAnswer(user string) commandAnswer {
-	link, expires := h.Reports.DashboardLink(user)
+func (h *Handler) dashboardAnswer(base, user string) commandAnswer {
+	link, expires := h.Reports.DashboardLink(base, user)
 	if link == "" {
 		return commandAnswer{Text: "The dashboard is not set up in this deployment."}
 	}

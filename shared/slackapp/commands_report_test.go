@@ -31,7 +31,7 @@ type fakeReports struct {
 	err   error
 }
 
-func (f *fakeReports) ReportBlocks(_ context.Context, days int, user string) ([]slack.Block, error) {
+func (f *fakeReports) ReportBlocks(_ context.Context, days int, _, user string) ([]slack.Block, error) {
 	f.days = append(f.days, days)
 	f.users = append(f.users, user)
 	if f.err != nil {
@@ -40,7 +40,7 @@ func (f *fakeReports) ReportBlocks(_ context.Context, days int, user string) ([]
 	return []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Report "+strconv.Itoa(days), false, false))}, nil
 }
 
-func (f *fakeReports) DashboardLink(user string) (string, time.Time) {
+func (f *fakeReports) DashboardLink(base, user string) (string, time.Time) {
 	if f.link == "" {
 		return "", time.Time{}
 	}

@@ -89,6 +89,9 @@ type Handler struct {
 	TeamName   string
 	// Command is the slash command's name, such as "/switchboard".
 	Command string
+	// PublicBaseURL is where the API is reached, for the links commands
+	// hand out; empty means the host the request came to.
+	PublicBaseURL string
 	// Reports answers "report" and "dashboard"; nil when the deployment
 	// has no reports.
 	Reports Reports
