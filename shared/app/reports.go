@@ -53,8 +53,8 @@ func (a *App) Digest() func(context.Context, json.RawMessage) error {
 		Reports: a.reportService(), Slack: a.Slack, Channel: a.Config.ManagersChannelID,
 		Location: a.Config.TimeZone, Now: a.Now, Log: a.Log,
 	}
-	if h := a.reportsHandler(); h != nil {
-		base := a.Config.PublicBaseURL
+	// Slack refuses a post whose button has a relative link.
+	if base := a.Config.PublicBaseURL; base != "" && a.reportsHandler() != nil {
 		d.DashboardURL = func(string) string { return base + "/dashboard" }
 	}
 	return d.Handle

@@ -240,8 +240,10 @@ func (h BusinessHours) Between(a, b time.Time) time.Duration {
 	day := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, h.Location)
 	for !day.After(b) {
 		if h.Days[day.Weekday()] {
-			open := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, h.Location).Add(h.Open)
-			closing := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, h.Location).Add(h.Close)
+			// Wall-clock times: on a day the clocks change, 09:00 is
+			// still 09:00.
+			open := wallClock(day, h.Open, h.Location)
+			closing := wallClock(day, h.Close, h.Location)
 			start, end := laterOf(open, a), earlierOf(closing, b)
 			if end.After(start) {
 				total += end.Sub(start)
@@ -250,6 +252,10 @@ func (h BusinessHours) Between(a, b time.Time) time.Duration {
 		day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, h.Location)
 	}
 	return total
+}
+
+func wallClock(day time.Time, offset time.Duration, loc *time.Location) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), int(offset/time.Hour), int(offset%time.Hour/time.Minute), 0, 0, loc)
 }
 
 func laterOf(a, b time.Time) time.Time {

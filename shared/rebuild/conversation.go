@@ -73,8 +73,10 @@ func spanAt(spans []*interaction, t time.Time) *interaction {
 
 // isReply reports whether m is a public agent reply the customer got.
 func isReply(m inbox.Message) bool {
-	return m.Direction == inbox.DirectionOut && m.Author == inbox.AuthorAgent &&
-		m.Kind == inbox.KindPublic && m.Delivery == inbox.DeliverySent
+	// A reply the channel accepted counts, even when a bounce later
+	// marked it failed: it was counted when it was sent.
+	accepted := m.Delivery == inbox.DeliverySent || m.Delivery == inbox.DeliveryFailed && m.ExternalID != ""
+	return m.Direction == inbox.DirectionOut && m.Author == inbox.AuthorAgent && m.Kind == inbox.KindPublic && accepted
 }
 
 func (r *recount) conversation(c Conversation) {

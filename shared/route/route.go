@@ -201,12 +201,10 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 	if m.Direction != inbox.DirectionIn {
 		return conv, false, nil
 	}
-	if err := s.Store.RecordActivity(ctx, conv.ID, m); err != nil {
-		return conv, false, fmt.Errorf("route: %w", err)
-	}
 	waitStarted := conv.WaitingSince.Equal(m.CreatedAt)
 	if m.SlackTS != "" {
-		return conv, waitStarted, nil
+		// Posted by an earlier attempt, which may have failed to count.
+		return conv, waitStarted, s.recordActivity(ctx, conv, m)
 	}
 	// A conversation is triaged before its card; a reopened one (it has a
 	// thread) afresh. A retried new one keeps what an earlier attempt stored.
@@ -229,7 +227,17 @@ func (s *Service) postMessage(ctx context.Context, conv inbox.Conversation, j qu
 	if err := s.Store.SetMessageSlackTS(ctx, conv.ID, m.ID, ts); err != nil {
 		return conv, false, fmt.Errorf("route: %w", err)
 	}
-	return conv, waitStarted, nil
+	return conv, waitStarted, s.recordActivity(ctx, conv, m)
+}
+
+// recordActivity counts the message towards retention once it is in
+// Slack, so a counter that cannot be written never holds a customer's
+// message back from the agents; the job's retry counts it.
+func (s *Service) recordActivity(ctx context.Context, conv inbox.Conversation, m inbox.Message) error {
+	if err := s.Store.RecordActivity(ctx, conv.ID, m); err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
+	return nil
 }
 
 // openThread posts the card in the channel the routing rules pick, with

@@ -209,8 +209,13 @@ func (s *Store) RatingSegment(ctx context.Context, customerID string, score int,
 			counts := newTally()
 			counts.addPeriod(next, inbox.Count{Name: inbox.CounterPreviousBySegment(cur.Segment), N: -1},
 				one(inbox.CounterPreviousBySegment(segment)))
+			// Markers the rebuild wrote have no segmentAt.
+			cond := "#segment = :old AND (attribute_not_exists(segmentAt) OR segmentAt = :oldAt)"
+			if cur.SegmentAt != "" {
+				cond = "#segment = :old AND segmentAt = :oldAt"
+			}
 			items := append([]types.TransactWriteItem{s.update(customerPK(customerID), activitySK(period),
-				"SET #segment = :new, segmentAt = :at", "#segment = :old AND segmentAt = :oldAt", map[string]string{"#segment": "segment"},
+				"SET #segment = :new, segmentAt = :at", cond, map[string]string{"#segment": "segment"},
 				map[string]types.AttributeValue{
 					":new": str(segment), ":at": str(formatTime(at)), ":old": str(cur.Segment), ":oldAt": str(cur.SegmentAt),
 				})}, s.tallyItems(counts)...)

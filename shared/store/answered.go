@@ -54,6 +54,11 @@ func (s *Store) answeredItems(it conversationItem, reply inbox.Message) []types.
 	}
 	var answered []time.Time
 	var still []string
+	if conv.Status == inbox.StatusResolved && at.After(conv.ResolvedAt) {
+		// Written after the interaction ended: what it left unanswered
+		// stays so, as the definition says.
+		waiting = nil
+	}
 	for _, w := range waiting {
 		if t := parseTime(w); !t.After(at) {
 			answered = append(answered, t)

@@ -171,3 +171,37 @@ func allCounters(t *testing.T, s *store.Store) map[string]map[string]int64 {
 	keep("period ", quarters, err)
 	return rows
 }
+
+// A reply written before the resolution and delivered after it still
+// answers the interaction's messages, as the rebuild counts it.
+func TestReplyDeliveredAfterTheResolution(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	first := firstMessage("late-reply-visitor", "l1", t0)
+	must(t, s.SaveInbound(ctx, first))
+	convID := first.Conversation.ID
+	must(t, s.RecordActivity(ctx, convID, first.Message))
+	at := t0.Add(10 * time.Minute)
+	reply := inbox.Message{ID: inbox.NewID(at), ConversationID: convID, Direction: inbox.DirectionOut,
+		Author: inbox.AuthorAgent, Kind: inbox.KindPublic, Text: "done", AgentID: "U1", AgentName: "Alex",
+		CreatedAt: at, Delivery: inbox.DeliveryQueued}
+	must(t, s.SaveOutbound(ctx, reply, "slack#late-reply"))
+	must(t, s.Resolve(ctx, convID, at.Add(time.Second), inbox.Agent{ID: "U1", Name: "Alex"}))
+	must(t, s.SetSent(ctx, inbox.ChannelChat, convID, reply.ID, inbox.Sent{ExternalID: reply.ID}))
+	must(t, s.Answered(ctx, convID, reply))
+
+	stats, err := s.Stats(ctx, "2026-11-23", "2026-11-23")
+	must(t, err)
+	for _, st := range stats {
+		if st.Dimension == inbox.DimensionAll && st.Counters[inbox.TimingFirstResponse.SumName()] != 600 {
+			t.Errorf("first response sum = %d; want 600 s", st.Counters[inbox.TimingFirstResponse.SumName()])
+		}
+	}
+	before := allCounters(t, s)
+	if _, err := (rebuild.Job{Source: s, Sink: s, Options: rebuild.Options{Location: time.UTC}}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := allCounters(t, s); !reflect.DeepEqual(before, after) {
+		t.Errorf("rebuilt counters differ:\nincremental %v\nrebuilt     %v", before, after)
+	}
+}

@@ -157,7 +157,7 @@ func (s *Store) Reopen(ctx context.Context, conversationID string, at time.Time)
 	open := str(string(inbox.StatusOpen))
 	return s.setResolution(ctx, "reopen", conversationID,
 		update{
-			expr: "SET #status = :open, lastActivityAt = :at, reopenedAt = :at, GSI2PK = :openPK, GSI2SK = :openSK REMOVE resolvedAt ADD reopenCount :one",
+			expr: "SET #status = :open, lastActivityAt = :at, reopenedAt = :at, GSI2PK = :openPK, GSI2SK = :openSK REMOVE resolvedAt, waitingTimes ADD reopenCount :one",
 			cond: "#status = :resolved",
 			values: map[string]types.AttributeValue{
 				":open": open, ":resolved": str(string(inbox.StatusResolved)), ":at": str(formatTime(at)),
@@ -188,7 +188,9 @@ func (s *Store) Resolve(ctx context.Context, conversationID string, at time.Time
 	resolved, when := str(string(inbox.StatusResolved)), str(formatTime(at))
 	return s.setResolution(ctx, "resolve", conversationID,
 		update{
-			expr:   "SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK, GSI3PK, GSI3SK, snoozedUntil, waitingSince, waitingTimes",
+			// waitingTimes stay: a reply written before the resolution may
+			// still be on its way, and answers them when it arrives.
+			expr:   "SET #status = :resolved, resolvedAt = :at REMOVE GSI2PK, GSI2SK, GSI3PK, GSI3SK, snoozedUntil, waitingSince",
 			cond:   "attribute_exists(PK) AND #status <> :resolved",
 			values: map[string]types.AttributeValue{":resolved": resolved, ":at": when},
 		},

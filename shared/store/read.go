@@ -164,14 +164,10 @@ var errStop = errors.New("stop")
 // query runs a Query through all its pages, handing each item to fn until
 // fn returns errStop or an error.
 func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, fn func(map[string]types.AttributeValue) error) error {
-	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	for {
 		res, err := s.db.Query(ctx, in)
 		if err != nil {
 			return err
-		}
-		if res.ConsumedCapacity != nil {
-			s.observe("Query", []types.ConsumedCapacity{*res.ConsumedCapacity})
 		}
 		for _, item := range res.Items {
 			if err := fn(item); errors.Is(err, errStop) {

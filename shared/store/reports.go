@@ -89,17 +89,13 @@ func (s *Store) Dormant(ctx context.Context, since, until time.Time, limit int) 
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(dormantPartition), ":from": str(from), ":to": str(formatTime(until)),
 		},
-		ScanIndexForward:       aws.Bool(false),
-		Limit:                  aws.Int32(int32(max(limit, 1))),
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(max(limit, 1))),
 	}
 	var list []inbox.DormantCustomer
 	res, err := s.db.Query(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if res.ConsumedCapacity != nil {
-		s.observe("Query", []types.ConsumedCapacity{*res.ConsumedCapacity})
 	}
 	for _, item := range res.Items {
 		var it customerItem
