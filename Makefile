@@ -33,7 +33,8 @@ test: deps vet fmt-check archcheck
 DECODER_FUZZ := ./shared/channel/chat:FuzzParsePost ./shared/channel/chat:FuzzParseRating ./shared/channel/meta:FuzzParse \
 	./shared/channel/telegram:FuzzParseUpdate ./shared/channel/twilio:FuzzParse \
 	./shared/channel/twilio:FuzzVerify ./shared/channel/email:FuzzParse \
-	./shared/csat:FuzzParseToken ./shared/inbox:FuzzParseSurveyPayload ./shared/inbox:FuzzScoreReply
+	./shared/csat:FuzzParseToken ./shared/inbox:FuzzParseSurveyPayload ./shared/inbox:FuzzScoreReply \
+	./shared/report:FuzzParseLink
 fuzz-decoders:
 	@for t in $(DECODER_FUZZ); do \
 		echo "fuzz $${t#*:} in $${t%:*} for $(FUZZTIME)"; \
