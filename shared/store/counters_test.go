@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/switchboard-inbox/switchboard/infra/ddbtest"
 	"github.com/switchboard-inbox/switchboard/shared/inbox"
 	"github.com/switchboard-inbox/switchboard/shared/rebuild"
 	"github.com/switchboard-inbox/switchboard/shared/store"
@@ -204,4 +206,51 @@ func TestReplyDeliveredAfterTheResolution(t *testing.T) {
 	if after := allCounters(t, s); !reflect.DeepEqual(before, after) {
 		t.Errorf("rebuilt counters differ:\nincremental %v\nrebuilt     %v", before, after)
 	}
+}
+
+// BenchmarkAnswered prices the counting of a delivered reply that answers
+// two customer messages: a consistent read of the conversation and one
+// transaction (the reply's mark, the conversation, four day rows).
+func BenchmarkAnswered(b *testing.B) {
+	ctx := context.Background()
+	db, table := ddbtest.Table(b)
+	c := ddbtest.NewCounter(db)
+	s := store.New(c, table)
+	var units float64
+	s.OnCapacity = func(_ string, u float64) { units += u }
+	type pending struct {
+		convID string
+		reply  inbox.Message
+	}
+	work := make([]pending, b.N)
+	for i := range work {
+		at := t0.Add(time.Duration(i) * time.Second)
+		first := firstMessage(fmt.Sprintf("bench-answered-%d", i), fmt.Sprintf("ba%d-%d", b.N, i), at)
+		if err := s.SaveInbound(ctx, first); err != nil {
+			b.Fatal(err)
+		}
+		ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, first.Conversation.Address)
+		second := inboundMessage(first.Conversation.ID, fmt.Sprintf("bb%d-%d", b.N, i), at.Add(time.Minute))
+		if err := s.SaveInbound(ctx, inbox.InboundWrite{Placement: inbox.Join, Identity: ident, Latest: latest, Message: second, DedupeKey: "chat#" + second.ExternalID}); err != nil {
+			b.Fatal(err)
+		}
+		reply := inbox.Message{ID: inbox.NewID(at), ConversationID: first.Conversation.ID, Direction: inbox.DirectionOut,
+			Author: inbox.AuthorAgent, Kind: inbox.KindPublic, Text: "on it", AgentID: "U1", AgentName: "Alex",
+			CreatedAt: at.Add(5 * time.Minute), Delivery: inbox.DeliveryQueued}
+		if err := s.SaveOutbound(ctx, reply, "slack#"+reply.ID); err != nil {
+			b.Fatal(err)
+		}
+		work[i] = pending{first.Conversation.ID, reply}
+	}
+	c.Reset()
+	units = 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, w := range work {
+		if err := s.Answered(ctx, w.convID, w.reply); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	c.Report(b, units)
 }

@@ -93,24 +93,18 @@ func (s *Store) Stats(ctx context.Context, from, to string) ([]inbox.Stat, error
 	}
 	var stats []inbox.Stat
 	for month := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC); !month.After(last); month = month.AddDate(0, 1, 0) {
-		err := s.query(ctx, &dynamodb.QueryInput{
+		rows, err := s.statQuery(ctx, what, &dynamodb.QueryInput{
 			TableName:              &s.table,
 			KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				// A day's rows start "<day>#", and "$" is the byte after "#".
 				":pk": str(statPK(month.Format(time.DateOnly))), ":from": str(from), ":to": str(to + "$"),
 			},
-		}, func(item map[string]types.AttributeValue) error {
-			st, err := decodeStat(item)
-			if err != nil {
-				return err
-			}
-			stats = append(stats, st)
-			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, err
 		}
+		stats = append(stats, rows...)
 	}
 	return stats, nil
 }
