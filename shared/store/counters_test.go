@@ -254,3 +254,34 @@ func BenchmarkAnswered(b *testing.B) {
 	b.StopTimer()
 	c.Report(b, units)
 }
+
+// A flood of unanswered messages is stored whole; only the times kept for
+// reply-time samples stop at maxWaitingTimes, so the conversation stays small.
+func TestUnansweredFloodKeepsTheConversationSmall(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	first := firstMessage("flood-visitor", "fl0", t0)
+	must(t, s.SaveInbound(ctx, first))
+	ident, latest, _ := s.Identity(ctx, inbox.ChannelChat, "flood-visitor")
+	for i := 1; i <= 30; i++ {
+		m := inboundMessage(first.Conversation.ID, fmt.Sprintf("fl%d", i), t0.Add(time.Duration(i)*time.Second))
+		must(t, s.SaveInbound(ctx, inbox.InboundWrite{Placement: inbox.Join, Identity: ident, Latest: latest, Message: m, DedupeKey: "chat#" + m.ExternalID}))
+	}
+	msgs, err := s.Messages(ctx, first.Conversation.ID, "")
+	must(t, err)
+	if len(msgs) != 31 {
+		t.Fatalf("%d messages stored; want all 31", len(msgs))
+	}
+	at := t0.Add(time.Hour)
+	reply := inbox.Message{ID: inbox.NewID(at), ConversationID: first.Conversation.ID, Direction: inbox.DirectionOut,
+		Author: inbox.AuthorAgent, Kind: inbox.KindPublic, Text: "sorry", AgentID: "U1", CreatedAt: at, Delivery: inbox.DeliveryQueued}
+	must(t, s.SaveOutbound(ctx, reply, "slack#flood-reply"))
+	must(t, s.Answered(ctx, first.Conversation.ID, reply))
+	stats, err := s.Stats(ctx, "2026-11-23", "2026-11-23")
+	must(t, err)
+	for _, st := range stats {
+		if st.Dimension == inbox.DimensionAll && st.Counters[inbox.TimingReply.CountName()] != 25 {
+			t.Errorf("reply-time samples = %d; want the 25 kept", st.Counters[inbox.TimingReply.CountName()])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,11 +20,19 @@ import (
 // inbox.ErrConflict when the identity's conversations changed since they
 // were read (read again, decide again, retry).
 func (s *Store) SaveInbound(ctx context.Context, in inbox.InboundWrite) error {
-	items, err := s.inboundItems(in)
+	items, err := s.inboundItems(in, true)
 	if err != nil {
 		return fmt.Errorf("build inbound write for message %s: %w", in.Message.ID, err)
 	}
 	err = s.transact(ctx, "SaveInbound", items)
+	if failed, ok := cancelled(err); ok && in.Placement == inbox.Join && !failedAt(failed, 0) && failedAt(failed, 2) {
+		// Perhaps the conversation holds maxWaitingTimes unanswered
+		// messages already: store this one without its reply-time sample.
+		if items, err = s.inboundItems(in, false); err != nil {
+			return fmt.Errorf("build inbound write for message %s: %w", in.Message.ID, err)
+		}
+		err = s.transact(ctx, "SaveInbound", items)
+	}
 	if failed, ok := cancelled(err); ok {
 		// Item 0 is the dedupe record: a duplicate wins over a conflict,
 		// because retrying a duplicate would only find it again.
@@ -44,7 +53,12 @@ func (s *Store) SaveInbound(ctx context.Context, in inbox.InboundWrite) error {
 	return nil
 }
 
-func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, error) {
+// maxWaitingTimes bounds the unanswered messages a conversation keeps the
+// times of, so a flood of messages cannot grow its item without end; the
+// messages beyond it get no reply-time sample.
+const maxWaitingTimes = 25
+
+func (s *Store) inboundItems(in inbox.InboundWrite, sampleWait bool) ([]types.TransactWriteItem, error) {
 	now := in.Message.CreatedAt
 	m := in.Message
 	dedupe, err := s.dedupePut(in.DedupeKey, m, now)
@@ -74,17 +88,19 @@ func (s *Store) inboundItems(in inbox.InboundWrite) ([]types.TransactWriteItem, 
 	case inbox.Join:
 		// A customer writing into a snoozed or pending conversation wakes
 		// it; only a resolution in between makes this a conflict.
-		items = append(items, s.update(convPK(convID), skConv,
-			"SET lastActivityAt = :t, lastInboundAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t), "+
-				"waitingTimes = list_append(if_not_exists(waitingTimes, :none), :times) "+
-				"REMOVE snoozedUntil, GSI3PK, GSI3SK ADD messageCount :one",
-			"attribute_exists(PK) AND #status <> :resolved",
-			map[string]string{"#status": "status"},
-			map[string]types.AttributeValue{
-				":t": str(formatTime(now)), ":open": str(openSK(now, convID)), ":one": num(1),
-				":openStatus": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
-				":none": emptyList(), ":times": timeList(now),
-			}))
+		expr := "SET lastActivityAt = :t, lastInboundAt = :t, GSI2SK = :open, #status = :openStatus, waitingSince = if_not_exists(waitingSince, :t) "
+		cond := "attribute_exists(PK) AND #status <> :resolved"
+		values := map[string]types.AttributeValue{
+			":t": str(formatTime(now)), ":open": str(openSK(now, convID)), ":one": num(1),
+			":openStatus": str(string(inbox.StatusOpen)), ":resolved": str(string(inbox.StatusResolved)),
+		}
+		if sampleWait {
+			expr = strings.Replace(expr, "SET ", "SET waitingTimes = list_append(if_not_exists(waitingTimes, :none), :times), ", 1)
+			cond += " AND (attribute_not_exists(waitingTimes) OR size(waitingTimes) < :most)"
+			values[":none"], values[":times"], values[":most"] = emptyList(), timeList(now), num(maxWaitingTimes)
+		}
+		items = append(items, s.update(convPK(convID), skConv, expr+"REMOVE snoozedUntil, GSI3PK, GSI3SK ADD messageCount :one",
+			cond, map[string]string{"#status": "status"}, values))
 	case inbox.Reopen:
 		target := in.Target
 		if target == nil {
